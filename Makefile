@@ -1,0 +1,55 @@
+# motions: `make run` sets everything up and serves the demo meeting; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install translations run test test-sqlite test-postgres bench clean extract-messages
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Compiled catalogues are build output (not committed); the .po files are the source.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d motions/translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k ngettext --no-location --sort-output \
+	  --project motions --copyright-holder "motions contributors" -o motions/translations/messages.pot .
+	$(BIN)/pybabel update -N --no-location -i motions/translations/messages.pot -d motions/translations
+
+run: install
+	$(BIN)/motions init-db
+	$(BIN)/motions demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	MOTIONS_SECURE_COOKIES=0 $(BIN)/motions run --host $(HOST) --port $(PORT)
+
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest
+
+# The same suite (all but the database-free unit tests) on PostgreSQL, when one answers.
+# Under CI=true a missing PostgreSQL fails the run instead of skipping it.
+test-postgres: install
+	@if $(PY) -m tests.pg_ready "$(TEST_DATABASE_URL)"; then \
+	  echo "== PostgreSQL run: $(TEST_DATABASE_URL)"; \
+	  MOTIONS_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest tests/integration tests/browser; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL at $(TEST_DATABASE_URL) does not answer; CI must run the PostgreSQL suite."; exit 1; \
+	else \
+	  echo "SKIPPED the PostgreSQL run: nothing answers at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL)."; \
+	fi
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

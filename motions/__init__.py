@@ -1,0 +1,45 @@
+"""motions: from a draft platform to an adopted statement."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from motions import config as configuration
+
+    configuration.load(app, config)
+
+    from motions.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from motions import i18n, models  # noqa: F401  (registers every model)
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+    from motions import web
+
+    web.init_app(app)
+
+    from motions.api import init_app as init_api
+
+    init_api(app)
+
+    from motions.cli import register
+
+    register(app)
+    return app

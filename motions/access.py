@@ -1,0 +1,84 @@
+"""Role checks for views: every route names one action of the permission table.
+
+`@meeting_action("people.view")` on a view with a `slug` argument, `@document_action(...)`
+on a view with a `document_id` argument. Signed-out people are sent to sign in; signed-in
+people without a role that allows the action get 403. The action is kept on the view as
+`view.permission` so that tests can walk the URL map against the table.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g
+from flask_login import current_user
+
+from motions.extensions import db, login_manager
+from motions.permissions import GLOBAL_ACTIONS, allowed
+
+
+def _enter_meeting(meeting, action: str):
+    membership = meeting.membership_of(current_user)
+    roles = membership.roles if membership else []
+    if not allowed(roles, action):
+        abort(403)
+    g.meeting, g.membership, g.roles = meeting, membership, roles
+
+
+def meeting_action(action: str):
+    from motions.meetings.models import Meeting
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            meeting = db.session.execute(db.select(Meeting).filter_by(slug=kwargs["slug"])).scalar_one_or_none()
+            if meeting is None:
+                abort(404)
+            _enter_meeting(meeting, action)
+            return view(*args, **kwargs)
+
+        wrapper.permission = action
+        return wrapper
+
+    return decorator
+
+
+def document_action(action: str):
+    from motions.documents.models import Document
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            document = db.session.get(Document, kwargs["document_id"])
+            if document is None:
+                abort(404)
+            _enter_meeting(document.meeting, action)
+            g.document = document
+            return view(*args, **kwargs)
+
+        wrapper.permission = action
+        return wrapper
+
+    return decorator
+
+
+def global_action(action: str):
+    """Routes outside a meeting: 'public', 'signed_in' or 'organiser' (the person's global flag)."""
+    need = GLOBAL_ACTIONS.get(action, action)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if need != "public" and not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if need == "organiser" and not current_user.is_organiser:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.permission = action
+        return wrapper
+
+    return decorator

@@ -1,0 +1,41 @@
+"""The API's one error body: {"error": {"code", "message", "fields"}}."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_babel import gettext as _
+
+DEFAULT_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "state_conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_failed",
+    429: "too_many_requests", 500: "server_error", 503: "unavailable",
+}
+
+
+def default_message(status: int) -> str:
+    return {
+        400: _("The request could not be understood."),
+        401: _("Sign in first: send a valid bearer token."),
+        403: _("Your role in this meeting does not allow this."),
+        404: _("There is no such thing here."),
+        405: _("This address does not take that method."),
+        409: _("This conflicts with the current state."),
+        413: _("The request body is larger than the limit of 4 MB."),
+        422: _("Some fields need correcting."),
+        500: _("The server could not finish this request. Nothing was changed; please try again."),
+    }.get(status, _("The request failed."))
+
+
+def error_response(status: int, message: str | None = None, *, code: str | None = None,
+                   fields: dict | None = None):
+    # werkzeug's default English descriptions are replaced by our own, translatable sentences
+    if not message or message.startswith(("The requested URL", "The server could not", "The method is not",
+                                          "The browser (or proxy)", "You don't have the permission",
+                                          "The data value transmitted", "Internal Server Error")):
+        message = default_message(status)
+    body = {"error": {"code": code or DEFAULT_CODES.get(status, "error"), "message": str(message),
+                      "fields": {k: str(v) for k, v in (fields or {}).items()}}}
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="motions"'
+    return response

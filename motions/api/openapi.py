@@ -1,0 +1,49 @@
+"""GET /api/v1/openapi.json: built from the registered routes, so it cannot drift from them."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from motions.api import ROUTES, route
+from motions.api.schemas import ERROR
+
+DESCRIPTIONS = {
+    400: "Malformed JSON or request", 401: "No or bad token", 403: "Your role does not allow it",
+    404: "No such thing", 409: "State conflict", 413: "Body over the limit", 422: "Validation failed",
+}
+
+
+def build() -> dict:
+    paths: dict = {}
+    for r in ROUTES:
+        op = {"summary": r["summary"], "operationId": f"{r['method']}_{r['path']}".replace("/", "_").replace("{", "").replace("}", ""),
+              "parameters": r["params"], "responses": {}}
+        if r["action"] == "public":
+            op["security"] = []
+        if r["body"] is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": r["body"]}}}
+        op["responses"][str(r["status"])] = {
+            "description": "OK" if r["status"] == 200 else "Created",
+            "content": {r["media"]: {"schema": r["response"] or {}}},
+        }
+        for status in r["errors"]:
+            op["responses"][str(status)] = {"description": DESCRIPTIONS.get(status, "Error"),
+                                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        paths.setdefault(r["path"], {})[r["method"]] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "motions API", "version": "1.0.0",
+                 "description": "Meetings, documents split into clauses, amendments and votes. "
+                                "Errors always have the body {\"error\": {\"code\", \"message\", \"fields\"}}."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+@route("/openapi.json", "GET", action="public", summary="This description")
+def openapi():
+    return jsonify(build())

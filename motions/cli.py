@@ -1,0 +1,122 @@
+"""The `motions` command group (a Flask CLI group: `motions run`, `motions db upgrade`, ...)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from motions.errors import OperationError
+
+
+def _fail(error: OperationError) -> None:
+    lines = [error.message] + [f"  {name}: {msg}" for name, msg in error.fields.items()]
+    raise click.ClickException("\n".join(lines))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database to the newest schema (runs the migrations)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Create the founding meeting with its draft platform and demo people (idempotent)."""
+    from motions.demo import load_demo
+
+    logins = load_demo()
+    click.echo("Demo meeting: /m/founding-meeting/")
+    click.echo("Demo sign-ins (email / password):")
+    for role, email, password in logins:
+        click.echo(f"  {role:<10} {email:<32} {password}")
+
+
+@click.command("import-document")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--meeting", "slug", required=True, help="The meeting's short name.")
+@click.option("--title", help="Title (default: the file name).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "text"]), help="Default: from the file's extension.")
+@click.option("--kind", type=click.Choice(["platform", "motion"]), default="platform", show_default=True)
+@with_appcontext
+def import_document(file: Path, slug: str, title: str | None, fmt: str | None, kind: str) -> None:
+    """Import FILE into a meeting as a draft document split into clauses."""
+    from motions.documents import operations as docs
+    from motions.meetings import operations as meetings
+
+    from motions.meetings.delegate_csv import decode
+
+    fmt = fmt or ("markdown" if file.suffix.lower() in (".md", ".markdown") else "text")
+    try:
+        meeting = meetings.get_meeting(slug)
+        document = docs.import_document(meeting, title=title or file.stem, text=decode(file.read_bytes()),
+                                        format=fmt, kind=kind, by_id=None)
+    except OperationError as error:
+        _fail(error)
+    version = document.version()
+    click.echo(f"Imported document {document.id} “{document.title}”: {len(version.clause_texts)} clauses, "
+               f"lines 1–{version.clause_texts[-1].last_line}.")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@click.option("--organisation", default="")
+@click.option("--organiser", is_flag=True, help="May create meetings.")
+@click.option("--meeting", "slug", help="Add the person to this meeting ...")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["delegate", "chair", "secretary", "organiser"]),
+              help="... with this role (repeat for several).")
+@click.option("--vote-weight", type=int, default=1, show_default=True)
+@click.option("--print-token", is_flag=True, help="Print only a bearer token on stdout.")
+@with_appcontext
+def create_user(email, name, password, organisation, organiser, slug, roles, vote_weight, print_token) -> None:
+    """Create (or update) a person, optionally with roles in a meeting."""
+    from motions.auth import operations as auth_ops
+    from motions.meetings import operations as meetings
+
+    try:
+        person = meetings.save_person({"name": name, "email": email, "password": password,
+                                       "organisation": organisation}, organiser=organiser or None)
+        if slug:
+            meeting = meetings.get_meeting(slug)
+            meetings.add_person(meeting, {"name": name, "email": email, "organisation": organisation,
+                                          "roles": list(roles) or ["delegate"], "vote_weight": vote_weight})
+    except OperationError as error:
+        _fail(error)
+    if print_token:
+        click.echo(auth_ops.issue_token(person))
+    else:
+        click.echo(f"Saved {person.email}" + (f" in {slug} as {', '.join(roles) or 'delegate'}" if slug else ""),
+                   err=False)
+
+
+def register(app) -> None:
+    for command in (init_db, demo, import_document, create_user):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from motions import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def cli() -> None:
+    """motions: meetings, amendments and votes."""
+
+
+def main() -> None:
+    cli(prog_name="motions")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Documents (the draft platform, motions), their versions and clauses."""

@@ -1,0 +1,251 @@
+"""Document operations: import, draft editing (split, join, edit, reorder), state changes.
+
+The only place that changes documents and commits. Views and the API parse input, call one
+of these, and render the result.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from motions.documents.models import (
+    Clause, ClauseText, Document, DocumentKind, DocumentState, DocumentVersion,
+)
+from motions.errors import NotFound, StateConflict, ValidationFailed
+from motions.extensions import db
+from motions.labels import DOCUMENT_STATE_LABELS, label
+from motions.meetings.models import IllegalTransition, Meeting
+from motions.text import clauses as textcore
+from motions.text.layout import LaidClause, lay_out
+
+MAX_TITLE = 300
+MAX_TEXT = 1_000_000  # characters; the long seed text is about 107 KB
+
+
+def validate_import(title: str | None, text: str | None, format: str | None, kind: str | None) -> dict:
+    """Check an import request; returns the cleaned values or raises ValidationFailed."""
+    fields: dict[str, str] = {}
+    title = (title or "").strip()
+    if not title:
+        fields["title"] = _("Give the document a title.")
+    elif len(title) > MAX_TITLE:
+        fields["title"] = _("The title is too long (at most %(n)d characters).", n=MAX_TITLE)
+    if format not in textcore.FORMATS:
+        fields["format"] = _("The format must be Markdown or plain text.")
+    if kind not in {k.value for k in DocumentKind}:
+        fields["kind"] = _("The kind must be platform or motion.")
+    if text is None or not isinstance(text, str) or not text.strip():
+        fields["text"] = _("The document has no text.")
+    elif len(text) > MAX_TEXT:
+        fields["text"] = _("The text is too long (at most %(n)d characters).", n=MAX_TEXT)
+    if fields:
+        raise ValidationFailed(_("The document cannot be imported as it is."), fields=fields)
+    return {"title": title, "text": text, "format": format, "kind": kind}
+
+
+def preview(text: str, format: str, width: int) -> list[LaidClause]:
+    """How a text would be split and numbered, without storing anything."""
+    return lay_out(textcore.split(text, format), width)
+
+
+def _store_layout(version: DocumentVersion, document: Document, laid: list[LaidClause],
+                  clause_ids: list[int | None]) -> None:
+    """Write a version's clauses; a None clause id creates a new clause identity."""
+    for position, (lc, clause_id) in enumerate(zip(laid, clause_ids)):
+        if clause_id is None:
+            clause = Clause(document_id=document.id)
+            db.session.add(clause)
+            db.session.flush()
+            clause_id = clause.id
+        b = lc.block
+        db.session.add(ClauseText(
+            version_id=version.id, clause_id=clause_id, position=position, kind=b.kind,
+            level=b.level, marker=b.marker, number=lc.number, heading=lc.heading, text=b.text,
+            source=b.source, separator=b.separator, first_line=lc.first_line, last_line=lc.last_line,
+        ))
+
+
+def import_document(meeting: Meeting, *, title: str, text: str, format: str, kind: str,
+                    by_id: int | None) -> Document:
+    values = validate_import(title, text, format, kind)
+    blocks = textcore.split(values["text"], values["format"])
+    if not blocks:
+        raise ValidationFailed(_("The document has no text."), fields={"text": _("The document has no text.")})
+    try:
+        document = Document(meeting_id=meeting.id, title=values["title"], kind=DocumentKind(values["kind"]),
+                            format=values["format"], state=DocumentState.draft, current_version=1)
+        db.session.add(document)
+        db.session.flush()
+        version = DocumentVersion(document_id=document.id, number=1, reason="imported draft",
+                                  created_by_id=by_id, line_width=meeting.line_width)
+        db.session.add(version)
+        db.session.flush()
+        _store_layout(version, document, lay_out(blocks, meeting.line_width), [None] * len(blocks))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return document
+
+
+def get_document(document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFound(_("There is no such document."))
+    return document
+
+
+def get_version(document: Document, number: int | None) -> DocumentVersion:
+    version = document.version(number)
+    if version is None:
+        raise NotFound(_("This document has no version %(n)s.", n=number))
+    return version
+
+
+# ---------------------------------------------------------------- draft editing
+
+def _require_draft(document: Document) -> DocumentVersion:
+    if document.state is not DocumentState.draft:
+        raise StateConflict(_("Clauses can only be changed while the document is a draft."))
+    return get_version(document, document.current_version)
+
+
+def _row_index(rows: list[ClauseText], clause_id: int) -> int:
+    for i, row in enumerate(rows):
+        if row.clause_id == clause_id:
+            return i
+    raise NotFound(_("There is no such clause in this document."))
+
+
+def _separator_for(document: Document, kind: str) -> str:
+    return "\n\n" if document.format == "markdown" and kind != "item" else "\n"
+
+
+def _rewrite(document: Document, version: DocumentVersion,
+             plan: list[tuple[int | None, str, str]]) -> None:
+    """Replace a draft version's clauses by `plan`: (clause id or None, source, separator) per block.
+
+    The new text is split again and must give exactly the planned blocks, so an edit can never
+    silently change the structure (for instance a paragraph turned into a list item)."""
+    full = "".join(src + sep for _cid, src, sep in plan)
+    blocks = textcore.split(full, document.format)
+    if len(blocks) != len(plan):
+        raise ValidationFailed(
+            _("This change would alter the document's structure; edit the clause text only."),
+            fields={"text": _("The text must not start with list or heading markup, or contain line breaks.")},
+        )
+    try:
+        old_ids = {row.clause_id for row in version.clause_texts}
+        for row in list(version.clause_texts):
+            db.session.delete(row)
+        db.session.flush()
+        ids = [cid for cid, _s, _p in plan]
+        _store_layout(version, document, lay_out(blocks, version.line_width), ids)
+        for gone in old_ids - {i for i in ids if i is not None}:
+            db.session.execute(db.delete(Clause).where(Clause.id == gone))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _plan(rows: list[ClauseText]) -> list[tuple[int | None, str, str]]:
+    return [(r.clause_id, r.source, r.separator) for r in rows]
+
+
+def _block_of(row: ClauseText) -> textcore.Block:
+    return textcore.Block(kind=row.kind, text=row.text, source=row.source, separator=row.separator,
+                          level=row.level, marker=row.marker)
+
+
+def _clean_parts(new_text: str) -> list[str]:
+    """A blank line in an edited clause splits it into several clauses."""
+    new_text = textcore.normalise(new_text or "")
+    parts = [" ".join(p.split()) for p in new_text.split("\n\n")]
+    return [p for p in parts if p]
+
+
+def edit_clause(document: Document, clause_id: int, new_text: str) -> None:
+    version = _require_draft(document)
+    rows = list(version.clause_texts)
+    i = _row_index(rows, clause_id)
+    parts = _clean_parts(new_text)
+    if not parts:
+        raise ValidationFailed(_("A clause cannot be empty; join or delete it instead."),
+                               fields={"text": _("Enter the clause text.")})
+    row = rows[i]
+    block = _block_of(row)
+    plan = _plan(rows)
+    new = []
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        sep = row.separator if last else _separator_for(document, row.kind)
+        new.append((row.clause_id if k == 0 else None, textcore.render_source(block, part), sep))
+    plan[i:i + 1] = new
+    _rewrite(document, version, plan)
+
+
+def split_clause(document: Document, clause_id: int) -> int:
+    """Split a clause at its sentence ends; returns how many clauses it became."""
+    version = _require_draft(document)
+    rows = list(version.clause_texts)
+    row = rows[_row_index(rows, clause_id)]
+    sentences = [s.strip() for s in textcore.split_sentences(row.text) if s.strip()]
+    if len(sentences) < 2:
+        raise ValidationFailed(_("This clause has only one sentence; edit it and put a blank line where it should be split."))
+    edit_clause(document, clause_id, "\n\n".join(sentences))
+    return len(sentences)
+
+
+def join_with_next(document: Document, clause_id: int) -> None:
+    version = _require_draft(document)
+    rows = list(version.clause_texts)
+    i = _row_index(rows, clause_id)
+    if i + 1 >= len(rows):
+        raise StateConflict(_("The last clause has no next clause to join."))
+    first, second = rows[i], rows[i + 1]
+    if first.kind == "heading" or second.kind == "heading":
+        raise StateConflict(_("A heading cannot be joined with a clause."))
+    joined = textcore.join_texts(first.text, second.text)
+    plan = _plan(rows)
+    plan[i:i + 2] = [(first.clause_id, textcore.render_source(_block_of(first), joined), second.separator)]
+    _rewrite(document, version, plan)
+
+
+def move_clause(document: Document, clause_id: int, direction: int) -> None:
+    """Move a clause up (-1) or down (+1); numbers and line numbers follow."""
+    version = _require_draft(document)
+    rows = list(version.clause_texts)
+    i = _row_index(rows, clause_id)
+    j = i + (1 if direction > 0 else -1)
+    if not 0 <= j < len(rows):
+        raise StateConflict(_("The clause cannot move further."))
+    plan = _plan(rows)
+    # separators stay in place: the blank lines belong to the position, not the clause
+    (ci, si, pi), (cj, sj, pj) = plan[i], plan[j]
+    plan[i], plan[j] = (cj, sj, pi), (ci, si, pj)
+    _rewrite(document, version, plan)
+
+
+def renumber(document: Document) -> None:
+    """Recompute clause and line numbers of the draft (after the meeting's line width changed)."""
+    version = _require_draft(document)
+    version.line_width = document.meeting.line_width
+    _rewrite(document, version, _plan(list(version.clause_texts)))
+
+
+# ---------------------------------------------------------------- states
+
+def set_state(document: Document, target: str) -> Document:
+    try:
+        wanted = DocumentState(target)
+    except ValueError:
+        raise ValidationFailed(_("Unknown document state."),
+                               fields={"state": _("Choose draft, open, closed or final.")}) from None
+    try:
+        document.state = document.state.become(wanted)
+    except IllegalTransition:
+        raise StateConflict(_("A document that is “%(current)s” cannot become “%(target)s”.",
+                              current=label(DOCUMENT_STATE_LABELS, document.state),
+                              target=label(DOCUMENT_STATE_LABELS, wanted))) from None
+    db.session.commit()
+    return document

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from motions.access import document_action, meeting_action
+from motions.auth.forms import EmptyForm
+from motions.documents import operations
+from motions.documents.forms import ClauseEditForm, DocumentImportForm, DocumentStateForm
+from motions.documents.models import DocumentState
+from motions.errors import OperationError
+from motions.labels import DOCUMENT_STATE_LABELS, label
+from motions.meetings.delegate_csv import decode
+from motions.meetings.views import apply_errors
+from motions.text.lines import wrap
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.route("/m/<slug>/documents/import", methods=["GET", "POST"])
+@meeting_action("document.import")
+def import_document(slug):
+    meeting = g.meeting
+    form = DocumentImportForm()
+    preview = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        text = decode(upload.read()) if upload and getattr(upload, "filename", "") else (form.text.data or "")
+        form.text.data = text
+        try:
+            values = operations.validate_import(form.title.data, text, form.format.data, form.kind.data)
+            if form.confirm.data:
+                document = operations.import_document(meeting, by_id=g.membership.person_id, **values)
+                flash(_("The document is imported as a draft: check its clauses, then open it for amendments."), "info")
+                return redirect(url_for("documents.view", document_id=document.id))
+            preview = operations.preview(values["text"], values["format"], meeting.line_width)
+        except OperationError as error:
+            apply_errors(form, error)
+            status = 422
+    elif form.errors:
+        status = 422
+    return render_template("documents/import.html", meeting=meeting, form=form, preview=preview), status
+
+
+def _state_form(document):
+    form = DocumentStateForm()
+    form.state.choices = [(s.value, label(DOCUMENT_STATE_LABELS, s)) for s in DocumentState
+                          if document.state.can_become(s)]
+    return form
+
+
+@bp.route("/documents/<int:document_id>")
+@document_action("document.view")
+def view(document_id):
+    document = g.document
+    number = request.args.get("version", type=int)
+    try:
+        version = operations.get_version(document, number)
+    except OperationError as error:
+        return render_template("error.html", status=404, title=_("Not found"), message=error.message), 404
+    rows = [(ct, wrap(ct.text, version.line_width)) for ct in version.clause_texts]
+    return render_template("documents/view.html", meeting=document.meeting, document=document, version=version,
+                           rows=rows, roles=g.roles, state_form=_state_form(document), action_form=EmptyForm())
+
+
+@bp.route("/documents/<int:document_id>/source")
+@document_action("document.view")
+def source(document_id):
+    document = g.document
+    try:
+        version = operations.get_version(document, request.args.get("version", type=int))
+    except OperationError as error:
+        return render_template("error.html", status=404, title=_("Not found"), message=error.message), 404
+    return Response(version.text(), mimetype="text/markdown",
+                    headers={"Content-Disposition": f'inline; filename="document-{document.id}-v{version.number}.md"'})
+
+
+@bp.route("/documents/<int:document_id>/state", methods=["POST"])
+@document_action("document.state")
+def change_state(document_id):
+    document = g.document
+    form = _state_form(document)
+    if form.validate_on_submit():
+        try:
+            operations.set_state(document, form.state.data)
+        except OperationError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The document is now “%(state)s”.", state=label(DOCUMENT_STATE_LABELS, document.state)), "info")
+    else:
+        flash(_("Choose a state the document can move to."), "error")
+    return redirect(url_for("documents.view", document_id=document_id))
+
+
+@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/edit", methods=["GET", "POST"])
+@document_action("document.edit_draft")
+def edit_clause(document_id, clause_id):
+    document = g.document
+    version = operations.get_version(document, None)
+    row = next((ct for ct in version.clause_texts if ct.clause_id == clause_id), None)
+    if row is None:
+        return render_template("error.html", status=404, title=_("Not found"),
+                               message=_("There is no such clause in this document.")), 404
+    form = ClauseEditForm()
+    if request.method == "GET":
+        form.text.data = row.text
+    if form.validate_on_submit():
+        try:
+            operations.edit_clause(document, clause_id, form.text.data)
+        except OperationError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Clause %(number)s saved.", number=row.number), "info")
+            return redirect(url_for("documents.view", document_id=document_id, _anchor=f"clause-{clause_id}"))
+    return render_template("documents/edit_clause.html", meeting=document.meeting, document=document, row=row,
+                           form=form), 422 if form.errors else 200
+
+
+def _draft_action(document_id, clause_id, action):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            action(g.document, clause_id)
+        except OperationError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The clauses are renumbered."), "info")
+    return redirect(url_for("documents.view", document_id=document_id, _anchor=f"clause-{clause_id}"))
+
+
+@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/split", methods=["POST"])
+@document_action("document.edit_draft")
+def split_clause(document_id, clause_id):
+    return _draft_action(document_id, clause_id, operations.split_clause)
+
+
+@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/join", methods=["POST"])
+@document_action("document.edit_draft")
+def join_clause(document_id, clause_id):
+    return _draft_action(document_id, clause_id, operations.join_with_next)
+
+
+@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/up", methods=["POST"])
+@document_action("document.edit_draft")
+def move_up(document_id, clause_id):
+    return _draft_action(document_id, clause_id, lambda d, c: operations.move_clause(d, c, -1))
+
+
+@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/down", methods=["POST"])
+@document_action("document.edit_draft")
+def move_down(document_id, clause_id):
+    return _draft_action(document_id, clause_id, lambda d, c: operations.move_clause(d, c, +1))
+
+
+@bp.route("/documents/<int:document_id>/renumber", methods=["POST"])
+@document_action("document.edit_draft")
+def renumber(document_id):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            operations.renumber(g.document)
+        except OperationError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The clauses are renumbered."), "info")
+    return redirect(url_for("documents.view", document_id=document_id))

@@ -1,0 +1,52 @@
+"""Language choice: a person's own choice first, then the browser's Accept-Language."""
+from __future__ import annotations
+
+from flask import request, session
+from flask_login import current_user
+
+LANGUAGES = {
+    "en": "English",
+    "zh_Hans": "简体中文",
+    "zh_Hant": "繁體中文",
+}
+HTML_LANG = {"en": "en", "zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}
+
+_TRADITIONAL = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
+_SIMPLIFIED = ("zh-cn", "zh-sg", "zh-my", "zh-hans")
+
+
+def from_accept_language(tag: str) -> str | None:
+    """Map one language tag of Accept-Language to a catalogue we have."""
+    tag = tag.strip().lower().replace("_", "-")
+    if tag == "zh" or tag.startswith(_SIMPLIFIED):
+        # zh-Hant-CN is rare, but the script wins over the region
+        return "zh_Hant" if "-hant" in tag else "zh_Hans"
+    if tag.startswith(_TRADITIONAL):
+        return "zh_Hans" if "-hans" in tag else "zh_Hant"
+    if tag == "en" or tag.startswith("en-"):
+        return "en"
+    return None
+
+
+def select_locale() -> str:
+    chosen = session.get("lang") if request else None
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user.language in LANGUAGES:
+            return current_user.language
+    for tag, _quality in request.accept_languages:
+        found = from_accept_language(tag)
+        if found:
+            return found
+    return "en"
+
+
+def init_app(app) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def languages():
+        locale = str(get_locale() or "en")
+        return {"LANGUAGES": LANGUAGES, "current_language": locale,
+                "html_lang": HTML_LANG.get(locale, "en")}

@@ -1,0 +1,40 @@
+"""Translatable labels for the values stored in the database (roles, states, kinds)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ROLE_LABELS = {
+    "delegate": _l("delegate"),
+    "chair": _l("chair"),
+    "secretary": _l("secretary"),
+    "organiser": _l("organiser"),
+}
+
+DOCUMENT_STATE_LABELS = {
+    "draft": _l("draft"),
+    "open": _l("open for amendments"),
+    "closed": _l("amendments closed"),
+    "final": _l("final"),
+}
+
+DOCUMENT_KIND_LABELS = {
+    "platform": _l("platform"),
+    "motion": _l("motion"),
+}
+
+MEETING_STATE_LABELS = {
+    "preparing": _l("preparing"),
+    "in_session": _l("in session"),
+    "closed": _l("closed"),
+}
+
+CLAUSE_KIND_LABELS = {
+    "heading": _l("section heading"),
+    "paragraph": _l("paragraph"),
+    "item": _l("list item"),
+}
+
+
+def label(table: dict, value) -> str:
+    value = getattr(value, "value", value)
+    return str(table.get(value, value))

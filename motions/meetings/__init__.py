@@ -1,0 +1,1 @@
+"""Meetings, their people and roles, attendance."""

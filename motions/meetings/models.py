@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motions.auth.models import Person, utcnow
+from motions.extensions import db
+from motions.permissions import ROLES
+
+
+class IllegalTransition(Exception):
+    """A state change the state machine does not allow."""
+
+    def __init__(self, kind: str, current: str, target: str):
+        super().__init__(f"{kind} cannot go from {current} to {target}")
+        self.kind, self.current, self.target = kind, current, target
+
+
+class MeetingState(str, enum.Enum):
+    preparing = "preparing"
+    in_session = "in_session"
+    closed = "closed"
+
+    def can_become(self, target: "MeetingState") -> bool:
+        return target in _MEETING_MOVES[self]
+
+    def become(self, target: "MeetingState") -> "MeetingState":
+        if not self.can_become(target):
+            raise IllegalTransition("meeting", self.value, target.value)
+        return target
+
+
+_MEETING_MOVES = {
+    MeetingState.preparing: {MeetingState.in_session},
+    MeetingState.in_session: {MeetingState.closed},
+    MeetingState.closed: {MeetingState.in_session},
+}
+
+
+class Numbering(str, enum.Enum):
+    sequential = "sequential"  # A1, A2 ...
+    by_line = "by_line"  # L34-1 ...
+
+
+class Meeting(db.Model):
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[MeetingState] = mapped_column(
+        Enum(MeetingState, native_enum=False, length=20), default=MeetingState.preparing
+    )
+    seconders_required: Mapped[int] = mapped_column(Integer, default=0)
+    # "25" (a number of delegates) or "1/3" (a fraction of registered delegates); null: no quorum
+    quorum: Mapped[str | None] = mapped_column(String(20))
+    casting_vote: Mapped[bool] = mapped_column(Boolean, default=False)
+    self_checkin: Mapped[bool] = mapped_column(Boolean, default=False)
+    line_width: Mapped[int] = mapped_column(Integer, default=80)
+    numbering: Mapped[Numbering] = mapped_column(
+        Enum(Numbering, native_enum=False, length=20), default=Numbering.sequential
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    memberships = relationship("Membership", back_populates="meeting", cascade="all, delete-orphan")
+    documents = relationship(
+        "Document", back_populates="meeting", cascade="all, delete-orphan", order_by="Document.id"
+    )
+
+    def membership_of(self, person: Person | None) -> "Membership | None":
+        if person is None or not getattr(person, "id", None):
+            return None
+        return db.session.execute(
+            db.select(Membership).filter_by(meeting_id=self.id, person_id=person.id)
+        ).scalar_one_or_none()
+
+
+class Membership(db.Model):
+    """A person's place in one meeting: roles, vote weight, presence."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    vote_weight: Mapped[int] = mapped_column(Integer, default=1)
+    present: Mapped[bool] = mapped_column(Boolean, default=False)
+    present_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(back_populates="memberships")
+    role_rows = relationship(
+        "MembershipRole", cascade="all, delete-orphan", lazy="selectin", order_by="MembershipRole.role"
+    )
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted((r.role for r in self.role_rows), key=ROLES.index)
+
+    def set_roles(self, roles) -> None:
+        wanted = set(roles)
+        self.role_rows = [r for r in self.role_rows if r.role in wanted]
+        have = {r.role for r in self.role_rows}
+        for role in sorted(wanted - have, key=ROLES.index):
+            self.role_rows.append(MembershipRole(role=role))
+
+
+class MembershipRole(db.Model):
+    __tablename__ = "membership_role"
+
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("membership.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)

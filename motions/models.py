@@ -1,0 +1,4 @@
+"""Imports every model so that SQLAlchemy and Alembic see the whole schema."""
+from motions.auth.models import ApiToken, Person  # noqa: F401
+from motions.documents.models import Clause, ClauseText, Document, DocumentVersion  # noqa: F401
+from motions.meetings.models import Meeting, Membership, MembershipRole  # noqa: F401

@@ -1,0 +1,50 @@
+"""The one permission table: which meeting role may do what.
+
+Pure: no Flask, no models. Every view and API handler names one action from ACTIONS;
+tests walk the URL map and check each route against this table for every role.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DELEGATE, CHAIR, SECRETARY, ORGANISER = "delegate", "chair", "secretary", "organiser"
+ROLES = (DELEGATE, CHAIR, SECRETARY, ORGANISER)
+EVERYONE = frozenset(ROLES)
+
+ACTIONS: dict[str, frozenset[str]] = {
+    # the meeting
+    "meeting.view": EVERYONE,
+    "meeting.edit": frozenset({CHAIR, SECRETARY, ORGANISER}),
+    # people and attendance
+    "people.view": frozenset({CHAIR, SECRETARY, ORGANISER}),
+    "people.add": frozenset({SECRETARY, ORGANISER}),
+    "people.import": frozenset({SECRETARY, ORGANISER}),
+    "attendance.mark": frozenset({CHAIR, SECRETARY}),
+    "attendance.self": frozenset({DELEGATE}),  # and only where the meeting allows self check-in
+    # documents
+    "document.view": EVERYONE,
+    "document.import": frozenset({SECRETARY, ORGANISER}),
+    "document.edit_draft": frozenset({SECRETARY}),
+    "document.state": frozenset({CHAIR, SECRETARY}),
+}
+
+# Actions that need no meeting role: any signed-in person (or the global organiser flag).
+GLOBAL_ACTIONS: dict[str, str] = {
+    "public": "public",
+    "signed_in": "signed_in",
+    "meetings.list": "signed_in",
+    "meetings.create": "organiser",
+}
+
+
+def allowed(roles: Iterable[str], action: str) -> bool:
+    """True when one of the person's roles in the meeting may perform the action."""
+    try:
+        permitted = ACTIONS[action]
+    except KeyError:
+        raise KeyError(f"unknown action {action!r}; add it to motions.permissions.ACTIONS") from None
+    return any(role in permitted for role in roles)
+
+
+def roles_for(action: str) -> frozenset[str]:
+    return ACTIONS[action]
