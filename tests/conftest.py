@@ -43,17 +43,36 @@ def _upgrade(uri: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory):
+def postgres_url():
+    """A private, freshly created PostgreSQL database for this test run (dropped afterwards), so
+    that several runs against one server never meet."""
+    if not PG_URL:
+        yield None
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(PG_URL)
+    name = f"{server.database or 'test'}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory, postgres_url):
     """A migrated database: a SQLite file to copy per test, or the PostgreSQL URL."""
-    if PG_URL:
-        app = create_app(_config(PG_URL))
-        with app.app_context():
-            db.session.execute(db.text("DROP SCHEMA public CASCADE"))
-            db.session.execute(db.text("CREATE SCHEMA public"))
-            db.session.commit()
-            db.engine.dispose()
-        _upgrade(PG_URL)
-        return PG_URL
+    if postgres_url:
+        _upgrade(postgres_url)
+        return postgres_url
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     _upgrade(f"sqlite:///{path}")
     return path
@@ -62,7 +81,7 @@ def database_template(tmp_path_factory):
 @pytest.fixture
 def database_uri(database_template, tmp_path):
     if PG_URL:
-        yield PG_URL
+        yield database_template
         return
     target = tmp_path / "motions.sqlite3"
     shutil.copyfile(database_template, target)

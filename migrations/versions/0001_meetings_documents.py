@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-20 23:59:30.877668
+Create Date: 2026-11-21 00:01:07.108657
 
 """
 from alembic import op
@@ -82,7 +82,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_membership_meeting_id_meeting'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_membership_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_membership')),
-    sa.UniqueConstraint('meeting_id', 'person_id', name=op.f('uq_membership_meeting_id'))
+    sa.UniqueConstraint('meeting_id', 'person_id', name=op.f('uq_membership_meeting_id_person_id'))
     )
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_membership_meeting_id'), ['meeting_id'], unique=False)
@@ -110,7 +110,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_document_version_created_by_id_person'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_document_version_document_id_document'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document_version')),
-    sa.UniqueConstraint('document_id', 'number', name=op.f('uq_document_version_document_id'))
+    sa.UniqueConstraint('document_id', 'number', name=op.f('uq_document_version_document_id_number'))
     )
     with op.batch_alter_table('document_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_version_document_id'), ['document_id'], unique=False)
@@ -139,8 +139,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['clause_id'], ['clause.id'], name=op.f('fk_clause_text_clause_id_clause'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['version_id'], ['document_version.id'], name=op.f('fk_clause_text_version_id_document_version'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clause_text')),
-    sa.UniqueConstraint('version_id', 'clause_id', name=op.f('uq_clause_text_version_id')),
-    sa.UniqueConstraint('version_id', 'position', name=op.f('uq_clause_text_version_id'))
+    sa.UniqueConstraint('version_id', 'clause_id', name=op.f('uq_clause_text_version_id_clause_id')),
+    sa.UniqueConstraint('version_id', 'position', name=op.f('uq_clause_text_version_id_position'))
     )
     with op.batch_alter_table('clause_text', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_clause_text_clause_id'), ['clause_id'], unique=False)
