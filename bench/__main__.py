@@ -1,0 +1,128 @@
+"""Measure the text core and the document pages; print a table.
+
+Speed is measured here, never asserted in the test suite. The long corpus is the English and
+French text in ../shared/seeds; where it is absent (a fresh clone) a synthetic text of the same
+size is used and the table says so.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seeds" / "004_a8fe0755eb1f9db2.txt"
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def synthetic_platform(clauses: int = 200) -> str:
+    parts = []
+    for s in range(1, clauses // 20 + 1):
+        parts.append(f"## Section {s}\n")
+        for c in range(20):
+            parts.append(f"- Clause {s}.{c}: the campaign will organise workers and defend democratic rights "
+                         f"in every workplace, with solidarity across borders and independent unions, "
+                         f"and support the right to strike ({s}-{c}).\n")
+        parts.append("\n")
+    return "".join(parts)
+
+
+def corpus() -> tuple[str, str]:
+    if SEED.exists():
+        return SEED.read_text(encoding="utf-8"), f"seed 004 ({SEED.stat().st_size // 1024} KB)"
+    text = synthetic_platform(2000)
+    return text, f"synthetic ({len(text.encode()) // 1024} KB; ../shared absent)"
+
+
+def row(name: str, samples: list[float], note: str = "") -> tuple:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+    return (name, len(ms), statistics.median(ms), p95, note)
+
+
+def main() -> int:
+    os.environ.setdefault("MOTIONS_SECURE_COOKIES", "0")
+    from motions.text import clauses, lines
+    from motions.text.layout import lay_out
+
+    text, label = corpus()
+    platform_text = synthetic_platform(200)
+    rows = []
+    for fmt in ("markdown", "text"):
+        blocks = clauses.split(text, fmt)
+        rows.append(row(f"split {fmt}: {label}", timed(lambda: clauses.split(text, fmt), 10),
+                        f"{len(blocks)} clauses"))
+    blocks = clauses.split(text, "markdown")
+    laid = lay_out(blocks, 80)
+    rows.append(row(f"line numbers (80 cols): {label}", timed(lambda: lay_out(blocks, 80), 10),
+                    f"{laid[-1].last_line} lines"))
+    rows.append(row("wrap one 2,000-character clause", timed(lambda: lines.wrap("word " * 400, 80), 50)))
+    pblocks = clauses.split(platform_text, "markdown")
+    rows.append(row("split + lay out a 200-clause platform",
+                    timed(lambda: lay_out(clauses.split(platform_text, "markdown"), 80), 20),
+                    f"{len(pblocks)} blocks"))
+
+    from motions import create_app
+    from motions.documents import operations as docs
+    from motions.extensions import db
+    from motions.meetings import operations as meetings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        uri = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": False})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            meeting = meetings.create_meeting({"slug": "bench", "title": "Bench"}, creator=None)
+            meetings.save_person({"name": "Sec", "email": "sec@example.org", "password": "benchmark!"})
+            meetings.add_person(meeting, {"name": "Sec", "email": "sec@example.org", "roles": ["secretary", "delegate"]})
+            ids = []
+
+            def do_import(t=text):
+                ids.append(docs.import_document(meeting, title="Long", text=t, format="markdown", kind="platform",
+                                                by_id=None).id)
+
+            rows.append(row(f"import (split, number, store): {label}", timed(do_import, 3), uri.split(":")[0]))
+            pids = []
+            rows.append(row("import a 200-clause platform",
+                            timed(lambda: pids.append(docs.import_document(
+                                meeting, title="P", text=platform_text, format="markdown", kind="platform",
+                                by_id=None).id), 5), uri.split(":")[0]))
+        client = app.test_client()
+        html = client.get("/login").get_data(as_text=True)
+        import re
+
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        client.post("/login", data={"email": "sec@example.org", "password": "benchmark!", "csrf_token": token})
+        rows.append(row("GET document page, 200-clause platform",
+                        timed(lambda: client.get(f"/documents/{pids[0]}"), 20)))
+        rows.append(row(f"GET document page: {label}", timed(lambda: client.get(f"/documents/{ids[0]}"), 5)))
+        rows.append(row("GET /api/v1/documents/{id}, 200 clauses",
+                        timed(lambda: client.get(f"/api/v1/documents/{pids[0]}"), 20)))
+
+    print(f"machine: {platform.node()} · {platform.processor() or platform.machine()} · "
+          f"{os.cpu_count()} cores · Python {platform.python_version()} · {platform.platform()}")
+    print()
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'benchmark'.ljust(width)} | runs | median ms | p95 ms | note |")
+    print(f"|{'-' * (width + 2)}|------|-----------|--------|------|")
+    for name, n, med, p95, note in rows:
+        print(f"| {name.ljust(width)} | {n:4d} | {med:9.1f} | {p95:6.1f} | {note} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
