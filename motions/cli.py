@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
 
 from motions.errors import OperationError
+
+
+def _nfc(text: str) -> str:
+    """Text is NFC-normalised on input, from the command line as from the web and the API."""
+    return unicodedata.normalize("NFC", text)
 
 
 def _fail(error: OperationError) -> None:
@@ -23,7 +30,8 @@ def init_db() -> None:
     from flask_migrate import upgrade
 
     upgrade()
-    click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
+    where = current_app.config["SQLALCHEMY_DATABASE_URI"].split("@")[-1]  # never the password
+    click.echo(_("Database ready: %(where)s", where=where))
 
 
 @click.command("demo")
@@ -33,8 +41,8 @@ def demo() -> None:
     from motions.demo import load_demo
 
     logins = load_demo()
-    click.echo("Demo meeting: /m/founding-meeting/")
-    click.echo("Demo sign-ins (email / password):")
+    click.echo(_("Demo meeting: %(path)s", path="/m/founding-meeting/"))
+    click.echo(_("Demo sign-ins (email / password):"))
     for role, email, password in logins:
         click.echo(f"  {role:<10} {email:<32} {password}")
 
@@ -56,13 +64,14 @@ def import_document(file: Path, slug: str, title: str | None, fmt: str | None, k
     fmt = fmt or ("markdown" if file.suffix.lower() in (".md", ".markdown") else "text")
     try:
         meeting = meetings.get_meeting(slug)
-        document = docs.import_document(meeting, title=title or file.stem, text=decode(file.read_bytes()),
+        document = docs.import_document(meeting, title=_nfc(title or file.stem),
+                                        text=decode(file.read_bytes()),
                                         format=fmt, kind=kind, by_id=None)
     except OperationError as error:
         _fail(error)
     version = document.version()
-    click.echo(f"Imported document {document.id} “{document.title}”: {len(version.clause_texts)} clauses, "
-               f"lines 1–{version.clause_texts[-1].last_line}.")
+    click.echo(_("Imported document %(id)d “%(title)s”: %(n)d clauses, lines 1–%(last)d.", id=document.id,
+                 title=document.title, n=len(version.clause_texts), last=version.clause_texts[-1].last_line))
 
 
 @click.command("create-user")
@@ -78,24 +87,35 @@ def import_document(file: Path, slug: str, title: str | None, fmt: str | None, k
 @click.option("--print-token", is_flag=True, help="Print only a bearer token on stdout.")
 @with_appcontext
 def create_user(email, name, password, organisation, organiser, slug, roles, vote_weight, print_token) -> None:
-    """Create (or update) a person, optionally with roles in a meeting."""
+    """Create (or update) a person, optionally with roles in a meeting.
+
+    With --print-token, stdout holds only a new bearer token for the API."""
     from motions.auth import operations as auth_ops
     from motions.meetings import operations as meetings
 
+    name, organisation = _nfc(name), _nfc(organisation)  # the password is kept as typed
+    if roles and not slug:
+        raise click.UsageError(_("--role needs --meeting: roles belong to a meeting."))
     try:
+        # the meeting first, so that a wrong --meeting changes nothing
+        meeting = meetings.get_meeting(slug) if slug else None
+        if meeting is not None:
+            meetings.validate_person({"name": name, "email": email, "organisation": organisation,
+                                      "roles": list(roles) or ["delegate"], "vote_weight": vote_weight})
         person = meetings.save_person({"name": name, "email": email, "password": password,
                                        "organisation": organisation}, organiser=organiser or None)
-        if slug:
-            meeting = meetings.get_meeting(slug)
+        if meeting is not None:
             meetings.add_person(meeting, {"name": name, "email": email, "organisation": organisation,
                                           "roles": list(roles) or ["delegate"], "vote_weight": vote_weight})
     except OperationError as error:
         _fail(error)
     if print_token:
-        click.echo(auth_ops.issue_token(person))
+        click.echo(auth_ops.issue_token(person))  # nothing else on stdout: scripts read the token
+    elif slug:
+        click.echo(_("Saved %(email)s in %(meeting)s as %(roles)s.", email=person.email, meeting=slug,
+                     roles=", ".join(roles or ["delegate"])))
     else:
-        click.echo(f"Saved {person.email}" + (f" in {slug} as {', '.join(roles) or 'delegate'}" if slug else ""),
-                   err=False)
+        click.echo(_("Saved %(email)s.", email=person.email))
 
 
 def register(app) -> None:

@@ -1,7 +1,7 @@
 """Language choice: a person's own choice first, then the browser's Accept-Language."""
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGES = {
@@ -29,6 +29,8 @@ def from_accept_language(tag: str) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # the command line (motions demo, create-user, ...): no browser to ask
     chosen = session.get("lang") if request else None
     if chosen in LANGUAGES:
         return chosen

@@ -50,6 +50,8 @@ def init_app(app) -> None:
 
     def page_error(status: int, title, message):
         def handler(error):
+            if status == 500:
+                db.session.rollback()  # the failed transaction must not break rendering the page
             if request.path.startswith("/api/"):
                 from motions.api.errors import error_response
 

@@ -4,7 +4,9 @@ The contract is ../shared/spec/api-v1.md; `GET /api/v1/openapi.json` describes w
 """
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from functools import wraps
 
 from flask import Blueprint, g, request
@@ -56,19 +58,119 @@ def authenticate():
     raise ApiError(401, _("Sign in first: send a valid bearer token."), "unauthorized")
 
 
-def json_body() -> dict:
+# The largest integer the database stores (PostgreSQL `integer`); anything larger is out of range.
+MAX_INT = 2**31 - 1
+SLUG = re.compile(r"^[a-z0-9-]{1,64}$")
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def json_body(precheck=None) -> dict:
+    """The request's JSON object: 400 when it is not one, 422 when a field has the wrong type.
+
+    Strings are NFC-normalised (passwords excepted: they are compared as typed); strings with
+    NUL characters or unpaired surrogates are refused, since no database can store them.
+    `precheck(data)`, the operation's own validation, is run on the well-typed fields when
+    others are wrong, so that one answer names every field to correct."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise ApiError(400, _("Send a JSON object as the request body."), "malformed_json")
     try:
-        import json
-
-        data = json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, _("The request body is not valid JSON."), "malformed_json") from None
     if not isinstance(data, dict):
         raise ApiError(400, _("Send a JSON object as the request body."), "malformed_json")
+    fields: dict[str, str] = {}
+    schema = getattr(g, "api_body", None)
+    # fields the route does not take are ignored, and not checked either
+    declared = schema["properties"] if schema else data
+    data = {key: _clean(value, key, key, fields) if key in declared else value for key, value in data.items()}
+    if schema and not fields:
+        _check_types(data, schema, fields)
+    if fields:
+        if precheck is not None:
+            try:
+                precheck({k: v for k, v in data.items() if k not in fields})
+            except OperationError as error:
+                fields = {**error.fields, **fields}
+        raise ApiError(422, _("Some fields need correcting."), "validation_failed", fields)
     return data
+
+
+def _clean(value, name: str, top: str, fields: dict):
+    if isinstance(value, str):
+        if "\x00" in value:
+            fields[name] = _("Remove the NUL characters from this text.")
+            return value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            fields[name] = _("This text is not valid Unicode.")
+            return value
+        return value if top == "password" else unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_clean(v, name, top, fields) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v, name, top, fields) for k, v in value.items()}
+    return value
+
+
+JSON_TYPES = {"string": str, "boolean": bool, "array": list, "object": dict, "null": type(None)}
+
+
+def _type_ok(value, kind: str) -> bool:
+    if kind == "integer":
+        if isinstance(value, float) and value.is_integer():  # JSON Schema: 3.0 is an integer
+            value = int(value)
+        return isinstance(value, int) and not isinstance(value, bool) and -MAX_INT - 1 <= value <= MAX_INT
+    return kind in JSON_TYPES and isinstance(value, JSON_TYPES[kind])
+
+
+def _wrong_type(kinds: list[str], prop: dict, value=None) -> str:
+    kinds = [k for k in kinds if k != "null"]
+    if "enum" in prop:
+        return _("Choose one of: %(choices)s.", choices=", ".join(map(str, prop["enum"])))
+    if kinds == ["integer"]:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return _("This number is too large.")
+        return _("Enter a whole number.")
+    if kinds == ["boolean"]:
+        return _("Answer true or false.")
+    if kinds == ["array"]:
+        return _("Send a list.")
+    if kinds == ["string"]:
+        return _("Enter text.")
+    return _("This value has the wrong type; /api/v1/openapi.json describes what this field takes.")
+
+
+def _check_types(data: dict, schema: dict, fields: dict) -> None:
+    """Check the body against the route's JSON Schema (types, enums, required): the same schema
+    that /api/v1/openapi.json publishes, so the description and the checks cannot disagree."""
+    for name in schema.get("required", []):
+        if name not in data:
+            fields[name] = _("This field is required.")
+    for name, prop in schema.get("properties", {}).items():
+        if name not in data:
+            continue
+        value = data[name]
+        kinds = prop.get("type", [])
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if kinds and not any(_type_ok(value, k) for k in kinds):
+            fields[name] = _wrong_type(kinds, prop, value)
+        elif "integer" in kinds and isinstance(value, float):
+            data[name] = int(value)
+        elif "enum" in prop and value not in prop["enum"]:
+            fields[name] = _wrong_type(kinds, prop)
+        elif isinstance(value, list) and "items" in prop:
+            item = prop["items"]
+            item_kinds = item.get("type", [])
+            item_kinds = [item_kinds] if isinstance(item_kinds, str) else item_kinds
+            if any(not any(_type_ok(v, k) for k in item_kinds) or ("enum" in item and v not in item["enum"])
+                   for v in value):
+                fields[name] = _wrong_type(item_kinds, item)
 
 
 def _load_scope(kwargs):
@@ -76,12 +178,18 @@ def _load_scope(kwargs):
     from motions.meetings.models import Meeting
 
     if "slug" in kwargs:
-        meeting = db.session.execute(db.select(Meeting).filter_by(slug=kwargs["slug"])).scalar_one_or_none()
+        # a slug that cannot exist is not looked up (PostgreSQL refuses NUL characters, for one)
+        meeting = None
+        if SLUG.match(kwargs["slug"]):
+            query = db.select(Meeting).filter_by(slug=kwargs["slug"])
+            meeting = db.session.execute(query).scalar_one_or_none()
         if meeting is None:
             raise ApiError(404, _("There is no meeting “%(slug)s”.", slug=kwargs["slug"]), "not_found")
         return meeting
     if "document_id" in kwargs:
-        document = db.session.get(Document, kwargs["document_id"])
+        document = None
+        if kwargs["document_id"] <= MAX_INT:
+            document = db.session.get(Document, kwargs["document_id"])
         if document is None:
             raise ApiError(404, _("There is no such document."), "not_found")
         g.document = document
@@ -113,6 +221,7 @@ def route(rule: str, method: str, *, action: str | None, summary: str, body: dic
     def decorator(view):
         @wraps(view)
         def wrapper(**kwargs):
+            g.api_body = body
             if action != "public":
                 g.api_person = authenticate()
             meeting = _load_scope(kwargs)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 from flask_babel import gettext as _
 
-from motions.api import ApiError, json_body, route
-from motions.api.schemas import DOCUMENT, VERSION, S, document_json, obj, version_json
+from motions.api import MAX_INT, ApiError, json_body, route
+from motions.api.schemas import DOCUMENT, VERSION, S, document_json, obj, text, version_json
 from motions.documents import operations
 
 VERSION_QUERY = [{"name": "version", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}}]
@@ -13,17 +13,22 @@ VERSION_QUERY = [{"name": "version", "in": "query", "required": False, "schema":
 
 def _version_arg() -> int | None:
     raw = request.args.get("version")
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         number = int(raw)
     except ValueError:
-        raise ApiError(422, _("The version must be a whole number."), "validation_failed",
-                       {"version": _("Enter a whole number.")}) from None
+        number = 0
+    if number < 1 or not (raw.isascii() and raw.isdigit()):
+        raise ApiError(422, _("The version must be a whole number, 1 or more."), "validation_failed",
+                       {"version": _("Enter a version number: 1 or more.")})
+    if number > MAX_INT:
+        raise ApiError(404, _("This document has no version %(n)s.", n=raw), "not_found")
     return number
 
 
-DOCUMENT_IN = obj({"title": S, "text": S, "format": {"type": "string", "enum": ["markdown", "text"]},
+DOCUMENT_IN = obj({"title": text(operations.MAX_TITLE), "text": text(operations.MAX_TEXT),
+                   "format": {"type": "string", "enum": ["markdown", "text"]},
                    "kind": {"type": "string", "enum": ["platform", "motion"]}}, ["title", "text"])
 
 
@@ -31,7 +36,8 @@ DOCUMENT_IN = obj({"title": S, "text": S, "format": {"type": "string", "enum": [
        summary="Import a document (Markdown or plain text); it is split into numbered clauses",
        body=DOCUMENT_IN, response=DOCUMENT, status=201, errors=(400, 401, 403, 404, 413, 422))
 def create_document(slug):
-    data = json_body()
+    data = json_body(precheck=lambda d: operations.validate_import(
+        d.get("title"), d.get("text"), d.get("format", "markdown"), d.get("kind", "platform")))
     document = operations.import_document(
         g.meeting, title=data.get("title"), text=data.get("text"), format=data.get("format", "markdown"),
         kind=data.get("kind", "platform"), by_id=g.api_person.id)
@@ -64,7 +70,7 @@ def get_versions(document_id):
 @route("/documents/<int:document_id>/state", "POST", action="document.state",
        summary="Move the document: draft → open → closed → final",
        body=obj({"state": {"type": "string", "enum": ["draft", "open", "closed", "final"]}}), response=DOCUMENT,
-       errors=(400, 401, 403, 404, 409, 422))
+       errors=(400, 401, 403, 404, 409, 413, 422))
 def set_state(document_id):
     data = json_body()
     document = operations.set_state(g.document, data.get("state"))

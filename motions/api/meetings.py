@@ -4,16 +4,18 @@ from __future__ import annotations
 from flask import g, jsonify
 from flask_babel import gettext as _
 
-from motions.api import ApiError, json_body, route
-from motions.api.schemas import (ATTENDANCE, MEETING, MEMBER, PERSON, B, I, NS, S, iso, meeting_json,
-                                 member_json, obj, person_json)
+from motions.api import MAX_INT, ApiError, json_body, route
+from motions.api.schemas import (ATTENDANCE, MEETING, MEMBER, NO_NUL, PERSON, B, S, integer, iso, meeting_json,
+                                 member_json, obj, person_json, string, text)
 from motions.auth import operations as auth_ops
-from motions.meetings import operations
+from motions.meetings import delegate_csv, operations
 from motions.permissions import allowed
 
 
 @route("/auth/token", "POST", action="public", summary="Exchange email and password for a bearer token",
-       body=obj({"email": S, "password": S}), response=obj({"token": S, "person": PERSON}), errors=(400, 401))
+       body=obj({"email": string(minLength=1), "password": string(minLength=1)}),
+       response=obj({"token": S, "person": PERSON}),
+       errors=(400, 401, 413, 422))
 def token():
     data = json_body()
     fields = {k: _("Required.") for k in ("email", "password") if not isinstance(data.get(k), str) or not data.get(k)}
@@ -25,15 +27,18 @@ def token():
     return jsonify({"token": auth_ops.issue_token(person), "person": person_json(person)})
 
 
-MEETING_IN = obj({"slug": S, "title": S, "seconders_required": I, "quorum": {"type": ["string", "integer", "null"]},
-                  "casting_vote": B, "self_checkin": B, "line_width": I,
+MEETING_IN = obj({"slug": {"type": "string", "pattern": operations.SLUG.pattern, "maxLength": 64},
+                  "title": text(300), "seconders_required": integer(0, 100),
+                  "quorum": {"type": ["string", "integer", "null"], "minimum": 0, "maximum": MAX_INT,
+                             "pattern": NO_NUL},
+                  "casting_vote": B, "self_checkin": B, "line_width": integer(20, 200),
                   "numbering": {"type": "string", "enum": ["sequential", "by_line"]}}, ["slug", "title"])
 
 
 @route("/meetings", "POST", action="organiser", summary="Create a meeting (organisers)", body=MEETING_IN,
-       response=MEETING, status=201, errors=(400, 401, 403, 422))
+       response=MEETING, status=201, errors=(400, 401, 403, 413, 422))
 def create_meeting():
-    data = json_body()
+    data = json_body(precheck=lambda d: operations.validate_settings(d, creating=True))
     meeting = operations.create_meeting(data, creator=g.api_person)
     return jsonify(meeting_json(meeting)), 201
 
@@ -44,19 +49,18 @@ def get_meeting(slug):
     return jsonify(meeting_json(g.meeting))
 
 
-PERSON_IN = obj({"name": S, "email": S, "password": S, "organisation": S,
-                 "roles": {"type": "array", "items": {"type": "string",
-                                                      "enum": ["delegate", "chair", "secretary", "organiser"]}},
-                 "vote_weight": I}, ["name", "email", "roles"])
+PERSON_IN = obj({"name": text(200),
+                 "email": {"type": "string", "pattern": delegate_csv.EMAIL.pattern, "maxLength": 254},
+                 "password": string(minLength=8, maxLength=200), "organisation": string(maxLength=200),
+                 "roles": {"type": "array", "minItems": 1,
+                           "items": {"type": "string", "enum": ["delegate", "chair", "secretary", "organiser"]}},
+                 "vote_weight": integer(0, delegate_csv.MAX_WEIGHT)}, ["name", "email", "roles"])
 
 
 @route("/meetings/<slug>/people", "POST", action="people.add", summary="Add (or update) a person in the meeting",
-       body=PERSON_IN, response=MEMBER, status=201, errors=(400, 401, 403, 404, 422))
+       body=PERSON_IN, response=MEMBER, status=201, errors=(400, 401, 403, 404, 413, 422))
 def add_person(slug):
-    data = json_body()
-    if "roles" not in data:
-        raise ApiError(422, _("Some details of this person need correcting."), "validation_failed",
-                       {"roles": _("Roles are one or more of delegate, chair, secretary and organiser.")})
+    data = json_body(precheck=operations.validate_person)  # roles is required by the schema
     membership = operations.add_person(g.meeting, data)
     return jsonify(member_json(membership)), 201
 
@@ -69,26 +73,26 @@ def list_people(slug):
 
 @route("/meetings/<slug>/attendance", "POST", action=None,
        summary="Mark a person present or absent (chair, secretary); without person_id: check yourself in",
-       body=obj({"person_id": I, "present": B}, ["present"]), response=ATTENDANCE,
-       errors=(400, 401, 403, 404, 409, 422))
+       body=obj({"person_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_INT}, "present": B},
+                ["present"]), response=ATTENDANCE,
+       errors=(400, 401, 403, 404, 409, 413, 422))
 def attendance(slug):
-    data = json_body()
+    data = json_body()  # types checked against the schema: present a boolean, person_id an integer
     meeting = g.meeting
-    present = data.get("present", True)
-    if not isinstance(present, bool):
-        raise ApiError(422, _("Say whether the person is present."), "validation_failed",
-                       {"present": _("Answer true or false.")})
+    present = data["present"]
     person_id = data.get("person_id")
-    if person_id is None or (g.membership and person_id == g.membership.person_id and not allowed(g.roles, "attendance.mark")):
-        if not allowed(g.roles, "attendance.self"):
+    if person_id is None or (g.membership is not None and person_id == g.membership.person_id):
+        # yourself: chairs and secretaries may always mark themselves; delegates only where
+        # the meeting allows self check-in (409 otherwise)
+        if allowed(g.roles, "attendance.mark"):
+            membership = operations.set_attendance(meeting, g.membership, present)
+        elif allowed(g.roles, "attendance.self"):
+            membership = operations.check_in_self(meeting, g.membership, present)
+        else:
             raise ApiError(403, _("Your role in this meeting does not allow this."), "forbidden")
-        membership = operations.check_in_self(meeting, g.membership, present)
     else:
         if not allowed(g.roles, "attendance.mark"):
             raise ApiError(403, _("Your role in this meeting does not allow this."), "forbidden")
-        if isinstance(person_id, bool) or not isinstance(person_id, int):
-            raise ApiError(422, _("person_id must be a person's id."), "validation_failed",
-                           {"person_id": _("Enter a whole number.")})
         membership = operations.get_membership(meeting, person_id)
         operations.set_attendance(meeting, membership, present)
     counts = operations.attendance_counts(meeting)

@@ -25,7 +25,12 @@ def build() -> dict:
             "description": "OK" if r["status"] == 200 else "Created",
             "content": {r["media"]: {"schema": r["response"] or {}}},
         }
-        for status in r["errors"]:
+        errors = set(r["errors"])
+        if r["body"] is not None:
+            errors |= {400, 413, 422}  # every JSON body can be malformed, too large or invalid
+        if r["action"] != "public":
+            errors.add(401)
+        for status in sorted(errors):
             op["responses"][str(status)] = {"description": DESCRIPTIONS.get(status, "Error"),
                                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         paths.setdefault(r["path"], {})[r["method"]] = op

@@ -20,6 +20,23 @@ NI = {"type": ["integer", "null"]}
 DT = {"type": "string", "format": "date-time"}
 
 
+NO_NUL = r"^[^\u0000]*$"  # no database stores NUL characters: they are refused with 422
+
+
+def string(**constraints) -> dict:
+    return {"type": "string", "pattern": NO_NUL, **constraints}
+
+
+def text(max_length: int, min_length: int = 1) -> dict:
+    """A string with something in it besides spaces (as the operations check), at most max_length long."""
+    return {"type": "string", "minLength": min_length, "maxLength": max_length,
+            "pattern": r"^[^\u0000]*[^\u0000\s][^\u0000]*$"}
+
+
+def integer(minimum: int, maximum: int) -> dict:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
 def obj(props: dict, required: list[str] | None = None) -> dict:
     return {"type": "object", "properties": props, "required": required if required is not None else list(props)}
 

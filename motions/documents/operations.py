@@ -29,6 +29,8 @@ def validate_import(title: str | None, text: str | None, format: str | None, kin
         fields["title"] = _("Give the document a title.")
     elif len(title) > MAX_TITLE:
         fields["title"] = _("The title is too long (at most %(n)d characters).", n=MAX_TITLE)
+    elif "\x00" in title:
+        fields["title"] = _("The title must not contain control characters.")
     if format not in textcore.FORMATS:
         fields["format"] = _("The format must be Markdown or plain text.")
     if kind not in {k.value for k in DocumentKind}:
@@ -37,6 +39,9 @@ def validate_import(title: str | None, text: str | None, format: str | None, kin
         fields["text"] = _("The document has no text.")
     elif len(text) > MAX_TEXT:
         fields["text"] = _("The text is too long (at most %(n)d characters).", n=MAX_TEXT)
+    elif "\x00" in text:  # a binary file (a .docx, a PDF); PostgreSQL cannot store NUL in text either
+        fields["text"] = _("This is not text: upload a Markdown or plain-text file (.md or .txt), "
+                           "not a word-processor file or a PDF.")
     if fields:
         raise ValidationFailed(_("The document cannot be imported as it is."), fields=fields)
     return {"title": title, "text": text, "format": format, "kind": kind}
@@ -44,7 +49,10 @@ def validate_import(title: str | None, text: str | None, format: str | None, kin
 
 def preview(text: str, format: str, width: int) -> list[LaidClause]:
     """How a text would be split and numbered, without storing anything."""
-    return lay_out(textcore.split(text, format), width)
+    blocks = textcore.split(text, format)
+    if not blocks:  # e.g. only a byte order mark: nothing that import_document would store
+        raise ValidationFailed(_("The document has no text."), fields={"text": _("The document has no text.")})
+    return lay_out(blocks, width)
 
 
 def _store_layout(version: DocumentVersion, document: Document, laid: list[LaidClause],
@@ -121,14 +129,14 @@ def _separator_for(document: Document, kind: str) -> str:
 
 
 def _rewrite(document: Document, version: DocumentVersion,
-             plan: list[tuple[int | None, str, str]]) -> None:
-    """Replace a draft version's clauses by `plan`: (clause id or None, source, separator) per block.
+             plan: list[tuple[int | None, str, str, str]]) -> None:
+    """Replace a draft version's clauses by `plan`: (clause id or None, source, separator, kind) per block.
 
-    The new text is split again and must give exactly the planned blocks, so an edit can never
-    silently change the structure (for instance a paragraph turned into a list item)."""
-    full = "".join(src + sep for _cid, src, sep in plan)
+    The new text is split again and must give exactly the planned blocks, of the planned kinds, so
+    an edit can never silently change the structure (for instance a paragraph turned into a list item)."""
+    full = "".join(src + sep for _cid, src, sep, _kind in plan)
     blocks = textcore.split(full, document.format)
-    if len(blocks) != len(plan):
+    if [b.kind for b in blocks] != [kind for _cid, _src, _sep, kind in plan]:
         raise ValidationFailed(
             _("This change would alter the document's structure; edit the clause text only."),
             fields={"text": _("The text must not start with list or heading markup, or contain line breaks.")},
@@ -138,7 +146,7 @@ def _rewrite(document: Document, version: DocumentVersion,
         for row in list(version.clause_texts):
             db.session.delete(row)
         db.session.flush()
-        ids = [cid for cid, _s, _p in plan]
+        ids = [cid for cid, _s, _p, _k in plan]
         _store_layout(version, document, lay_out(blocks, version.line_width), ids)
         for gone in old_ids - {i for i in ids if i is not None}:
             db.session.execute(db.delete(Clause).where(Clause.id == gone))
@@ -148,8 +156,8 @@ def _rewrite(document: Document, version: DocumentVersion,
         raise
 
 
-def _plan(rows: list[ClauseText]) -> list[tuple[int | None, str, str]]:
-    return [(r.clause_id, r.source, r.separator) for r in rows]
+def _plan(rows: list[ClauseText]) -> list[tuple[int | None, str, str, str]]:
+    return [(r.clause_id, r.source, r.separator, r.kind) for r in rows]
 
 
 def _block_of(row: ClauseText) -> textcore.Block:
@@ -168,6 +176,9 @@ def edit_clause(document: Document, clause_id: int, new_text: str) -> None:
     version = _require_draft(document)
     rows = list(version.clause_texts)
     i = _row_index(rows, clause_id)
+    if "\x00" in (new_text or ""):  # PostgreSQL cannot store it
+        raise ValidationFailed(_("The text must not contain control characters."),
+                               fields={"text": _("The text must not contain control characters.")})
     parts = _clean_parts(new_text)
     if not parts:
         raise ValidationFailed(_("A clause cannot be empty; join or delete it instead."),
@@ -179,7 +190,7 @@ def edit_clause(document: Document, clause_id: int, new_text: str) -> None:
     for k, part in enumerate(parts):
         last = k == len(parts) - 1
         sep = row.separator if last else _separator_for(document, row.kind)
-        new.append((row.clause_id if k == 0 else None, textcore.render_source(block, part), sep))
+        new.append((row.clause_id if k == 0 else None, textcore.render_source(block, part), sep, row.kind))
     plan[i:i + 1] = new
     _rewrite(document, version, plan)
 
@@ -207,7 +218,8 @@ def join_with_next(document: Document, clause_id: int) -> None:
         raise StateConflict(_("A heading cannot be joined with a clause."))
     joined = textcore.join_texts(first.text, second.text)
     plan = _plan(rows)
-    plan[i:i + 2] = [(first.clause_id, textcore.render_source(_block_of(first), joined), second.separator)]
+    plan[i:i + 2] = [(first.clause_id, textcore.render_source(_block_of(first), joined), second.separator,
+                      first.kind)]
     _rewrite(document, version, plan)
 
 
@@ -221,8 +233,8 @@ def move_clause(document: Document, clause_id: int, direction: int) -> None:
         raise StateConflict(_("The clause cannot move further."))
     plan = _plan(rows)
     # separators stay in place: the blank lines belong to the position, not the clause
-    (ci, si, pi), (cj, sj, pj) = plan[i], plan[j]
-    plan[i], plan[j] = (cj, sj, pi), (ci, si, pj)
+    (ci, si, pi, ki), (cj, sj, pj, kj) = plan[i], plan[j]
+    plan[i], plan[j] = (cj, sj, pi, kj), (ci, si, pj, ki)
     _rewrite(document, version, plan)
 
 

@@ -105,16 +105,20 @@ def edit_clause(document_id, clause_id):
     form = ClauseEditForm()
     if request.method == "GET":
         form.text.data = row.text
+    status = 200
     if form.validate_on_submit():
         try:
             operations.edit_clause(document, clause_id, form.text.data)
         except OperationError as error:
             apply_errors(form, error)
+            status = error.status  # 409 once the document is no longer a draft
         else:
             flash(_("Clause %(number)s saved.", number=row.number), "info")
             return redirect(url_for("documents.view", document_id=document_id, _anchor=f"clause-{clause_id}"))
+    elif form.errors:
+        status = 422
     return render_template("documents/edit_clause.html", meeting=document.meeting, document=document, row=row,
-                           form=form), 422 if form.errors else 200
+                           form=form), status
 
 
 def _draft_action(document_id, clause_id, action):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 REQUIRED = ("name", "email")
 KNOWN = ("name", "email", "organisation", "vote_weight", "roles")
 ROLES = ("delegate", "chair", "secretary", "organiser")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MAX_ROWS = 20_000
 
 

@@ -73,6 +73,8 @@ def validate_settings(data: dict, *, creating: bool) -> dict:
         title = " ".join(title.split()) if isinstance(title, str) else ""
         if not title:
             fields["title"] = _("Give the meeting a title.")
+        elif "\x00" in title:  # PostgreSQL cannot store it
+            fields["title"] = _("The title must not contain control characters.")
         elif len(title) > 300:
             fields["title"] = _("The title is too long (at most %(n)d characters).", n=300)
         out["title"] = title
@@ -135,6 +137,8 @@ def validate_person(data: dict, *, password_required: bool = False) -> dict:
     name = " ".join(name.split()) if isinstance(name, str) else ""
     if not name:
         fields["name"] = _("Enter the person's name.")
+    elif "\x00" in name:  # PostgreSQL cannot store it
+        fields["name"] = _("The name must not contain control characters.")
     elif len(name) > 200:
         fields["name"] = _("The name is too long (at most %(n)d characters).", n=200)
     email = data.get("email")
@@ -144,6 +148,9 @@ def validate_person(data: dict, *, password_required: bool = False) -> dict:
     organisation = data.get("organisation") or ""
     if not isinstance(organisation, str) or len(organisation) > 200:
         fields["organisation"] = _("The organisation must be text of at most %(n)d characters.", n=200)
+        organisation = ""
+    elif "\x00" in organisation:
+        fields["organisation"] = _("The organisation must not contain control characters.")
         organisation = ""
     password = data.get("password")
     if password is not None and (not isinstance(password, str) or len(password) < 8 or len(password) > 200):
@@ -165,7 +172,8 @@ def validate_person(data: dict, *, password_required: bool = False) -> dict:
             "roles": sorted(set(roles), key=ROLES.index), "vote_weight": weight}
 
 
-def _upsert_person(name: str, email: str, organisation: str, password: str | None) -> Person:
+def _upsert_person(name: str, email: str, organisation: str, password: str | None,
+                   replace_password: bool = True) -> Person:
     person = db.session.execute(db.select(Person).filter_by(email=email)).scalar_one_or_none()
     if person is None:
         person = Person(name=name, email=email, organisation=organisation)
@@ -174,7 +182,9 @@ def _upsert_person(name: str, email: str, organisation: str, password: str | Non
         person.name = name
         if organisation:
             person.organisation = organisation
-    if password:
+    # a meeting's secretary may give a new person a password, but never change the password
+    # of an account that has one (it may be an organiser's, or another meeting's chair's)
+    if password and (replace_password or not person.password_hash):
         person.set_password(password)
     return person
 
@@ -194,7 +204,7 @@ def add_person(meeting: Meeting, data: dict) -> Membership:
     """Add a person to the meeting (or update them, matched by email)."""
     v = validate_person(data)
     try:
-        person = _upsert_person(v["name"], v["email"], v["organisation"], v["password"])
+        person = _upsert_person(v["name"], v["email"], v["organisation"], v["password"], replace_password=False)
         membership = _upsert_membership(meeting, person, v["roles"], v["vote_weight"])
         db.session.commit()
     except Exception:
