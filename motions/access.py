@@ -7,6 +7,7 @@ people without a role that allows the action get 403. The action is kept on the 
 """
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import abort, g
@@ -14,6 +15,8 @@ from flask_login import current_user
 
 from motions.extensions import db, login_manager
 from motions.permissions import GLOBAL_ACTIONS, allowed
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]")
 
 
 def _enter_meeting(meeting, action: str):
@@ -32,7 +35,10 @@ def meeting_action(action: str):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            meeting = db.session.execute(db.select(Meeting).filter_by(slug=kwargs["slug"])).scalar_one_or_none()
+            slug = kwargs["slug"]
+            if not SLUG.fullmatch(slug):  # never send an impossible slug (NUL, 10 KB) to the database
+                abort(404)
+            meeting = db.session.execute(db.select(Meeting).filter_by(slug=slug)).scalar_one_or_none()
             if meeting is None:
                 abort(404)
             _enter_meeting(meeting, action)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from motions import labels
+from motions.api.errors import body_limit_mb
 from motions.extensions import db, login_manager
 
 CSP = (
@@ -56,7 +58,8 @@ def init_app(app) -> None:
                 from motions.api.errors import error_response
 
                 return error_response(status, getattr(error, "description", None))
-            return render_template("error.html", status=status, title=title, message=message), status
+            return render_template("error.html", status=status, title=title,
+                                   message=message() if callable(message) else message), status
 
         return handler
 
@@ -65,7 +68,8 @@ def init_app(app) -> None:
     app.register_error_handler(404, page_error(404, _l("Not found"), _l("There is no such page.")))
     app.register_error_handler(405, page_error(405, _l("Not allowed"), _l("This page does not take that kind of request.")))
     app.register_error_handler(413, page_error(413, _l("Too large"),
-                                               _l("What you sent is larger than the limit of 4 MB.")))
+                                               lambda: _("What you sent is larger than the limit of %(mb)s MB.",
+                                                         mb=body_limit_mb())))
     app.register_error_handler(500, page_error(500, _l("Something went wrong"),
                                                _l("The server could not finish this request. Nothing was changed; please try again.")))
 

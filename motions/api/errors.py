@@ -12,7 +12,7 @@ DEFAULT_CODES = {
 }
 
 
-def _limit_mb() -> str:
+def body_limit_mb() -> str:
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     return f"{limit / (1024 * 1024):g}"
 
@@ -31,7 +31,7 @@ def default_message(status: int) -> str:
         404: _("There is no such thing here."),
         405: _("This address does not take that method."),
         409: _("This conflicts with the current state."),
-        413: _("The request body is larger than the limit of %(mb)s MB.", mb=_limit_mb()),
+        413: _("The request body is larger than the limit of %(mb)s MB.", mb=body_limit_mb()),
         422: _("Some fields need correcting."),
         500: _("The server could not finish this request. Nothing was changed; please try again."),
     }.get(status, _("The request failed."))

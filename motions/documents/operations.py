@@ -5,6 +5,8 @@ of these, and render the result.
 """
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import gettext as _
 
 from motions.documents.models import (
@@ -24,7 +26,7 @@ MAX_TEXT = 1_000_000  # characters; the long seed text is about 107 KB
 def validate_import(title: str | None, text: str | None, format: str | None, kind: str | None) -> dict:
     """Check an import request; returns the cleaned values or raises ValidationFailed."""
     fields: dict[str, str] = {}
-    title = (title or "").strip()
+    title = unicodedata.normalize("NFC", title.strip()) if isinstance(title, str) else ""
     if not title:
         fields["title"] = _("Give the document a title.")
     elif len(title) > MAX_TITLE:
@@ -57,19 +59,27 @@ def preview(text: str, format: str, width: int) -> list[LaidClause]:
 
 def _store_layout(version: DocumentVersion, document: Document, laid: list[LaidClause],
                   clause_ids: list[int | None]) -> None:
-    """Write a version's clauses; a None clause id creates a new clause identity."""
+    """Write a version's clauses; a None clause id creates a new clause identity.
+
+    One flush for the new clause identities and one multi-row insert for the clause texts:
+    a 200-clause platform is two round trips, not four hundred."""
+    fresh = [Clause(document_id=document.id) for cid in clause_ids if cid is None]
+    if fresh:
+        db.session.add_all(fresh)
+        db.session.flush()
+    new_ids = iter(c.id for c in fresh)
+    rows = []
     for position, (lc, clause_id) in enumerate(zip(laid, clause_ids)):
-        if clause_id is None:
-            clause = Clause(document_id=document.id)
-            db.session.add(clause)
-            db.session.flush()
-            clause_id = clause.id
         b = lc.block
-        db.session.add(ClauseText(
-            version_id=version.id, clause_id=clause_id, position=position, kind=b.kind,
-            level=b.level, marker=b.marker, number=lc.number, heading=lc.heading, text=b.text,
-            source=b.source, separator=b.separator, first_line=lc.first_line, last_line=lc.last_line,
+        rows.append(dict(
+            version_id=version.id, clause_id=clause_id if clause_id is not None else next(new_ids),
+            position=position, kind=b.kind, level=b.level, marker=b.marker, number=lc.number,
+            heading=lc.heading, text=b.text, source=b.source, separator=b.separator,
+            first_line=lc.first_line, last_line=lc.last_line,
         ))
+    if rows:
+        db.session.execute(db.insert(ClauseText), rows)
+    db.session.expire(version, ["clause_texts"])
 
 
 def import_document(meeting: Meeting, *, title: str, text: str, format: str, kind: str,
@@ -139,7 +149,7 @@ def _rewrite(document: Document, version: DocumentVersion,
     if [b.kind for b in blocks] != [kind for _cid, _src, _sep, kind in plan]:
         raise ValidationFailed(
             _("This change would alter the document's structure; edit the clause text only."),
-            fields={"text": _("The text must not start with list or heading markup, or contain line breaks.")},
+            fields={"text": _("The text must not start with list or heading markup (“- ”, “1. ”, “#”).")},
         )
     try:
         old_ids = {row.clause_id for row in version.clause_texts}

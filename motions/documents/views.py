@@ -121,40 +121,44 @@ def edit_clause(document_id, clause_id):
                            form=form), status
 
 
-def _draft_action(document_id, clause_id, action):
+def _draft_action(document_id, clause_id, action, done):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            action(g.document, clause_id)
+            result = action(g.document, clause_id)
         except OperationError as error:
             flash(error.message, "error")
         else:
-            flash(_("The clauses are renumbered."), "info")
+            flash(done(result), "info")
     return redirect(url_for("documents.view", document_id=document_id, _anchor=f"clause-{clause_id}"))
 
 
 @bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/split", methods=["POST"])
 @document_action("document.edit_draft")
 def split_clause(document_id, clause_id):
-    return _draft_action(document_id, clause_id, operations.split_clause)
+    return _draft_action(document_id, clause_id, operations.split_clause,
+                         lambda n: _("The clause is split into %(n)d clauses; the clauses are renumbered.", n=n))
 
 
 @bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/join", methods=["POST"])
 @document_action("document.edit_draft")
 def join_clause(document_id, clause_id):
-    return _draft_action(document_id, clause_id, operations.join_with_next)
+    return _draft_action(document_id, clause_id, operations.join_with_next,
+                         lambda _r: _("The clauses are joined and renumbered."))
 
 
 @bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/up", methods=["POST"])
 @document_action("document.edit_draft")
 def move_up(document_id, clause_id):
-    return _draft_action(document_id, clause_id, lambda d, c: operations.move_clause(d, c, -1))
+    return _draft_action(document_id, clause_id, lambda d, c: operations.move_clause(d, c, -1),
+                         lambda _r: _("The clause is moved; the clauses are renumbered."))
 
 
 @bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/down", methods=["POST"])
 @document_action("document.edit_draft")
 def move_down(document_id, clause_id):
-    return _draft_action(document_id, clause_id, lambda d, c: operations.move_clause(d, c, +1))
+    return _draft_action(document_id, clause_id, lambda d, c: operations.move_clause(d, c, +1),
+                         lambda _r: _("The clause is moved; the clauses are renumbered."))
 
 
 @bp.route("/documents/<int:document_id>/renumber", methods=["POST"])

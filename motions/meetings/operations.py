@@ -5,6 +5,7 @@ The only place that changes meetings and memberships and commits.
 from __future__ import annotations
 
 import re
+import unicodedata
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -15,6 +16,10 @@ from motions.extensions import db
 from motions.meetings import delegate_csv
 from motions.meetings.models import Meeting, Membership, Numbering
 from motions.permissions import ROLES
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 EMAIL = delegate_csv.EMAIL
@@ -70,7 +75,7 @@ def validate_settings(data: dict, *, creating: bool) -> dict:
         out["slug"] = slug
     if creating or "title" in data:
         title = data.get("title")
-        title = " ".join(title.split()) if isinstance(title, str) else ""
+        title = nfc(" ".join(title.split())) if isinstance(title, str) else ""
         if not title:
             fields["title"] = _("Give the meeting a title.")
         elif "\x00" in title:  # PostgreSQL cannot store it
@@ -134,7 +139,7 @@ def update_meeting(meeting: Meeting, data: dict) -> Meeting:
 def validate_person(data: dict, *, password_required: bool = False) -> dict:
     fields: dict[str, str] = {}
     name = data.get("name")
-    name = " ".join(name.split()) if isinstance(name, str) else ""
+    name = nfc(" ".join(name.split())) if isinstance(name, str) else ""
     if not name:
         fields["name"] = _("Enter the person's name.")
     elif "\x00" in name:  # PostgreSQL cannot store it
@@ -146,6 +151,8 @@ def validate_person(data: dict, *, password_required: bool = False) -> dict:
     if not email or not EMAIL.match(email) or len(email) > 254:
         fields["email"] = _("Enter a valid email address.")
     organisation = data.get("organisation") or ""
+    if isinstance(organisation, str):
+        organisation = nfc(organisation)
     if not isinstance(organisation, str) or len(organisation) > 200:
         fields["organisation"] = _("The organisation must be text of at most %(n)d characters.", n=200)
         organisation = ""
