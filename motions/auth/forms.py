@@ -1,4 +1,6 @@
 from flask_babel import lazy_gettext as _l
+
+from motions.forms import choices
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
@@ -15,7 +17,7 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
+    lang = SelectField(_l("Language"), choices=choices(LANGUAGES.items()))
     next = HiddenField()
     submit = SubmitField(_l("Change language"))
 

@@ -1,4 +1,6 @@
 from flask_babel import lazy_gettext as _l
+
+from motions.forms import choices
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
@@ -7,10 +9,10 @@ from wtforms.validators import DataRequired, Length
 
 class DocumentImportForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the document a title.")), Length(max=300)])
-    kind = RadioField(_l("Kind"), choices=[("platform", _l("platform")), ("motion", _l("motion"))], default="platform")
+    kind = RadioField(_l("Kind"), choices=choices([("platform", _l("platform")), ("motion", _l("motion"))]), default="platform")
     format = RadioField(_l("Format"), default="markdown",
-                        choices=[("markdown", _l("Markdown: # headings, a blank line between paragraphs, - list items")),
-                                 ("text", _l("Plain text: every line is a clause, - list items"))])
+                        choices=choices([("markdown", _l("Markdown: # headings, a blank line between paragraphs, - list items")),
+                                         ("text", _l("Plain text: every line is a clause, - list items"))]))
     file = FileField(_l("Upload a file (.md or .txt)"))
     text = TextAreaField(_l("…or paste the text"))
     preview = SubmitField(_l("Preview the clauses"))

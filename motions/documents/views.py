@@ -9,6 +9,7 @@ from motions.documents import operations
 from motions.documents.forms import ClauseEditForm, DocumentImportForm, DocumentStateForm
 from motions.documents.models import DocumentState
 from motions.errors import OperationError
+from motions.forms import choices
 from motions.labels import DOCUMENT_STATE_LABELS, label
 from motions.meetings.delegate_csv import decode
 from motions.meetings.views import apply_errors
@@ -45,8 +46,8 @@ def import_document(slug):
 
 def _state_form(document):
     form = DocumentStateForm()
-    form.state.choices = [(s.value, label(DOCUMENT_STATE_LABELS, s)) for s in DocumentState
-                          if document.state.can_become(s)]
+    form.state.choices = choices((s.value, label(DOCUMENT_STATE_LABELS, s)) for s in DocumentState
+                                 if document.state.can_become(s))
     return form
 
 

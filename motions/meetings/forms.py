@@ -1,4 +1,6 @@
 from flask_babel import lazy_gettext as _l
+
+from motions.forms import choices
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField,
@@ -25,8 +27,8 @@ class MeetingSettingsForm(FlaskForm):
     line_width = IntegerField(_l("Line width for line numbers"), default=80,
                               validators=[NumberRange(20, 200, _l("Enter a line width from 20 to 200 characters."))],
                               description=_l("Characters per numbered line; Chinese characters count double."))
-    numbering = SelectField(_l("Amendment numbers"), choices=[("sequential", _l("A1, A2, …")),
-                                                              ("by_line", _l("By line: L34-1, …"))])
+    numbering = SelectField(_l("Amendment numbers"), choices=choices([("sequential", _l("A1, A2, …")),
+                                                                      ("by_line", _l("By line: L34-1, …"))]))
     submit = SubmitField(_l("Save settings"))
 
 
@@ -44,7 +46,7 @@ class PersonForm(FlaskForm):
                                                 Email(_l("Enter a valid email address."))])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     vote_weight = IntegerField(_l("Vote weight"), default=1, validators=[NumberRange(0, 1_000_000)])
-    roles = MultiCheckboxField(_l("Roles"), choices=list(ROLE_LABELS.items()), default=["delegate"])
+    roles = MultiCheckboxField(_l("Roles"), choices=choices(ROLE_LABELS.items()), default=["delegate"])
     password = PasswordField(_l("Password (optional)"), validators=[Optional(), Length(min=8, max=200)])
     submit = SubmitField(_l("Add person"))
 
