@@ -21,9 +21,9 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d motions/translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k ngettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k ngettext --no-location --sort-output --no-wrap \
 	  --project motions --copyright-holder "motions contributors" -o motions/translations/messages.pot .
-	$(BIN)/pybabel update -N --no-location -i motions/translations/messages.pot -d motions/translations
+	$(BIN)/pybabel update -N --no-wrap -i motions/translations/messages.pot -d motions/translations
 
 run: install
 	$(BIN)/motions init-db
