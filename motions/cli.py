@@ -44,7 +44,7 @@ def demo() -> None:
     click.echo(_("Demo meeting: %(path)s", path="/m/founding-meeting/"))
     click.echo(_("Demo sign-ins (email / password):"))
     for role, email, password in logins:
-        click.echo(f"  {role:<10} {email:<32} {password}")
+        click.echo(f"  {role:<18} {email:<26} {password}")
 
 
 @click.command("import-document")
