@@ -21,7 +21,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d motions/translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k ngettext --no-location --sort-output --no-wrap \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output --no-wrap \
 	  --project motions --copyright-holder "motions contributors" -o motions/translations/messages.pot .
 	$(BIN)/pybabel update -N --no-wrap -i motions/translations/messages.pot -d motions/translations
 

@@ -76,7 +76,6 @@ def main() -> int:
 
     from motions import create_app
     from motions.documents import operations as docs
-    from motions.extensions import db
     from motions.meetings import operations as meetings
 
     with tempfile.TemporaryDirectory() as tmp:

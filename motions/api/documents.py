@@ -5,7 +5,7 @@ from flask import Response, g, jsonify, request
 from flask_babel import gettext as _
 
 from motions.api import MAX_INT, ApiError, json_body, route
-from motions.api.schemas import DOCUMENT, VERSION, S, document_json, obj, text, version_json
+from motions.api.schemas import DOCUMENT, VERSION, document_json, obj, text, version_json
 from motions.documents import operations
 
 VERSION_QUERY = [{"name": "version", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}}]

@@ -1,16 +1,16 @@
 """API documents: create, get (clauses, numbers, line numbers), text, versions, state."""
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
 
-from motions.extensions import db
+from tests.api_helpers import assert_error, bearer, fast_hashing, snapshot  # noqa: F401  (fast_hashing is a fixture)
 
-CODE = re.compile(r"^[a-z]+(?:_[a-z]+)*$")
+pytestmark = pytest.mark.usefixtures("fast_hashing")
+
 ROLES = ("delegate", "chair", "secretary", "organiser")
 
 # French with accents, typographic apostrophes and a heading per section; sent decomposed (NFD)
@@ -27,46 +27,6 @@ FRENCH = (
     "Un dernier paragraphe.\n"
 )
 CHINESE = "# 纲领\n\n工人团结起来争取民主权利和自由工人团结起来争取民主权利和自由\n\n支持香港、台湾、西藏和维吾尔地区人民的自决权。\n"
-
-
-def assert_error(response, status: int, code: str | None = None, fields: set | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert list(body) == ["error"]
-    error = body["error"]
-    assert set(error) == {"code", "message", "fields"}
-    assert CODE.match(error["code"]), error["code"]
-    message = error["message"]
-    assert isinstance(message, str) and len(message.split()) >= 3 and message[0].isupper(), message
-    assert message.rstrip("”\"")[-1] in ".!?", message
-    assert all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in error["fields"].items())
-    if code is not None:
-        assert error["code"] == code
-    if fields is not None:
-        assert set(error["fields"]) == set(fields)
-    return error
-
-
-def snapshot(app) -> dict:
-    with app.app_context():
-        out = {t.name: sorted(repr(tuple(r)) for r in db.session.execute(db.select(t)).all())
-               for t in db.metadata.sorted_tables}
-        db.session.remove()
-        return out
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    """scrypt costs about 0.1 s a hash; these tests are about the API, not the hash."""
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr("motions.auth.models.generate_password_hash",
-                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1000"))
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

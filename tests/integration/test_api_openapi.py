@@ -7,6 +7,9 @@ from types import SimpleNamespace
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+from tests.api_helpers import fast_hashing  # noqa: F401  (fast_hashing is a fixture)
+
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -25,15 +28,6 @@ CONTRACT = [
     ("post", "/api/v1/documents/{}/state"),
     ("get", "/api/v1/openapi.json"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    """scrypt costs about 0.1 s a hash; these tests are about the API, not the hash."""
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr("motions.auth.models.generate_password_hash",
-                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 
 @pytest.fixture

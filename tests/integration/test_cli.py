@@ -12,29 +12,11 @@ import pytest
 from motions import create_app
 from motions.extensions import db
 from tests.conftest import ROOT
+from tests.api_helpers import bearer, fast_hashing, snapshot  # noqa: F401  (fast_hashing is a fixture)
+
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,}$")
-
-
-def snapshot(app) -> dict:
-    with app.app_context():
-        out = {t.name: sorted(repr(tuple(r)) for r in db.session.execute(db.select(t)).all())
-               for t in db.metadata.sorted_tables}
-        db.session.remove()
-        return out
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    """scrypt costs about 0.1 s a hash; these tests are about the commands, not the hash."""
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr("motions.auth.models.generate_password_hash",
-                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1000"))
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def token_for(client, email: str, password: str):
