@@ -4,6 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL: 1 to 2**31-1, so an id no database column can hold is a 404, not an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=2**31 - 1)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     from motions import config as configuration
 
     configuration.load(app, config)
+    app.url_map.converters["id"] = IdConverter
 
     from motions.extensions import babel, csrf, db, login_manager, migrate
 

@@ -203,7 +203,8 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
     def sub(match):
         converter, name = match.group(1), match.group(2)
         params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer"} if converter == "int" else {"type": "string"}})
+                       "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+                       if converter in ("int", "id") else {"type": "string"}})
         return "{" + name + "}"
 
     return re.sub(r"<(?:(\w+):)?(\w+)>", sub, rule), params

@@ -44,7 +44,7 @@ def create_document(slug):
     return jsonify(document_json(document, document.version())), 201
 
 
-@route("/documents/<int:document_id>", "GET", action="document.view",
+@route("/documents/<id:document_id>", "GET", action="document.view",
        summary="A document with its clauses, numbers and line numbers", query=VERSION_QUERY, response=DOCUMENT,
        errors=(401, 403, 404, 422))
 def get_document(document_id):
@@ -52,7 +52,7 @@ def get_document(document_id):
     return jsonify(document_json(g.document, version))
 
 
-@route("/documents/<int:document_id>/text", "GET", action="document.view",
+@route("/documents/<id:document_id>/text", "GET", action="document.view",
        summary="A version of the document reassembled as Markdown", query=VERSION_QUERY,
        response={"type": "string"}, media="text/markdown", errors=(401, 403, 404, 422))
 def get_text(document_id):
@@ -60,14 +60,14 @@ def get_text(document_id):
     return Response(version.text(), mimetype="text/markdown")
 
 
-@route("/documents/<int:document_id>/versions", "GET", action="document.view",
+@route("/documents/<id:document_id>/versions", "GET", action="document.view",
        summary="The document's versions, oldest first", response={"type": "array", "items": VERSION},
        errors=(401, 403, 404))
 def get_versions(document_id):
     return jsonify([version_json(v) for v in g.document.versions])
 
 
-@route("/documents/<int:document_id>/state", "POST", action="document.state",
+@route("/documents/<id:document_id>/state", "POST", action="document.state",
        summary="Move the document: draft → open → closed → final",
        body=obj({"state": {"type": "string", "enum": ["draft", "open", "closed", "final"]}}), response=DOCUMENT,
        errors=(400, 401, 403, 404, 409, 413, 422))

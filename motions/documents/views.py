@@ -51,7 +51,7 @@ def _state_form(document):
     return form
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route("/documents/<id:document_id>")
 @document_action("document.view")
 def view(document_id):
     document = g.document
@@ -65,7 +65,7 @@ def view(document_id):
                            rows=rows, roles=g.roles, state_form=_state_form(document), action_form=EmptyForm())
 
 
-@bp.route("/documents/<int:document_id>/source")
+@bp.route("/documents/<id:document_id>/source")
 @document_action("document.view")
 def source(document_id):
     document = g.document
@@ -77,7 +77,7 @@ def source(document_id):
                     headers={"Content-Disposition": f'inline; filename="document-{document.id}-v{version.number}.md"'})
 
 
-@bp.route("/documents/<int:document_id>/state", methods=["POST"])
+@bp.route("/documents/<id:document_id>/state", methods=["POST"])
 @document_action("document.state")
 def change_state(document_id):
     document = g.document
@@ -94,7 +94,7 @@ def change_state(document_id):
     return redirect(url_for("documents.view", document_id=document_id))
 
 
-@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/edit", methods=["GET", "POST"])
+@bp.route("/documents/<id:document_id>/clauses/<id:clause_id>/edit", methods=["GET", "POST"])
 @document_action("document.edit_draft")
 def edit_clause(document_id, clause_id):
     document = g.document
@@ -134,35 +134,35 @@ def _draft_action(document_id, clause_id, action, done):
     return redirect(url_for("documents.view", document_id=document_id, _anchor=f"clause-{clause_id}"))
 
 
-@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/split", methods=["POST"])
+@bp.route("/documents/<id:document_id>/clauses/<id:clause_id>/split", methods=["POST"])
 @document_action("document.edit_draft")
 def split_clause(document_id, clause_id):
     return _draft_action(document_id, clause_id, operations.split_clause,
                          lambda n: _("The clause is split into %(n)d clauses; the clauses are renumbered.", n=n))
 
 
-@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/join", methods=["POST"])
+@bp.route("/documents/<id:document_id>/clauses/<id:clause_id>/join", methods=["POST"])
 @document_action("document.edit_draft")
 def join_clause(document_id, clause_id):
     return _draft_action(document_id, clause_id, operations.join_with_next,
                          lambda _r: _("The clauses are joined and renumbered."))
 
 
-@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/up", methods=["POST"])
+@bp.route("/documents/<id:document_id>/clauses/<id:clause_id>/up", methods=["POST"])
 @document_action("document.edit_draft")
 def move_up(document_id, clause_id):
     return _draft_action(document_id, clause_id, lambda d, c: operations.move_clause(d, c, -1),
                          lambda _r: _("The clause is moved; the clauses are renumbered."))
 
 
-@bp.route("/documents/<int:document_id>/clauses/<int:clause_id>/down", methods=["POST"])
+@bp.route("/documents/<id:document_id>/clauses/<id:clause_id>/down", methods=["POST"])
 @document_action("document.edit_draft")
 def move_down(document_id, clause_id):
     return _draft_action(document_id, clause_id, lambda d, c: operations.move_clause(d, c, +1),
                          lambda _r: _("The clause is moved; the clauses are renumbered."))
 
 
-@bp.route("/documents/<int:document_id>/renumber", methods=["POST"])
+@bp.route("/documents/<id:document_id>/renumber", methods=["POST"])
 @document_action("document.edit_draft")
 def renumber(document_id):
     form = EmptyForm()

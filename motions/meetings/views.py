@@ -130,7 +130,7 @@ def import_people(slug):
                            problems=problems), status
 
 
-@bp.route("/m/<slug>/people/<int:person_id>/attendance", methods=["POST"])
+@bp.route("/m/<slug>/people/<id:person_id>/attendance", methods=["POST"])
 @meeting_action("attendance.mark")
 def mark_attendance(slug, person_id):
     form = EmptyForm()
