@@ -28,6 +28,13 @@ MEETING_STATE_LABELS = {
     "closed": _l("closed"),
 }
 
+# the chair's buttons: (from, to) -> what the button says
+MEETING_STATE_MOVES = {
+    ("preparing", "in_session"): _l("Open the session"),
+    ("in_session", "closed"): _l("Close the session"),
+    ("closed", "in_session"): _l("Resume the session"),
+}
+
 CLAUSE_KIND_LABELS = {
     "heading": _l("section heading"),
     "paragraph": _l("paragraph"),

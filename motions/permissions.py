@@ -15,6 +15,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     # the meeting
     "meeting.view": EVERYONE,
     "meeting.edit": frozenset({CHAIR, SECRETARY, ORGANISER}),
+    "meeting.state": frozenset({CHAIR}),  # open the session, close it, resume it
     # people and attendance
     "people.view": frozenset({CHAIR, SECRETARY, ORGANISER}),
     "people.add": frozenset({SECRETARY, ORGANISER}),

@@ -14,7 +14,8 @@ from motions.auth.models import Person, utcnow
 from motions.errors import NotFound, StateConflict, ValidationFailed
 from motions.extensions import db
 from motions.meetings import delegate_csv
-from motions.meetings.models import Meeting, Membership, Numbering
+from motions.labels import MEETING_STATE_LABELS, label
+from motions.meetings.models import IllegalTransition, Meeting, MeetingState, Membership, Numbering
 from motions.permissions import ROLES
 
 def nfc(text: str) -> str:
@@ -130,6 +131,23 @@ def update_meeting(meeting: Meeting, data: dict) -> Meeting:
     values = validate_settings({k: v for k, v in data.items() if k != "slug"}, creating=False)
     for key, value in values.items():
         setattr(meeting, key, value)
+    db.session.commit()
+    return meeting
+
+
+def set_meeting_state(meeting: Meeting, target: str) -> Meeting:
+    """The chair opens the session, closes it, or resumes a closed one."""
+    try:
+        wanted = MeetingState(target)
+    except ValueError:
+        raise ValidationFailed(_("Unknown meeting state."),
+                               fields={"state": _("Choose preparing, in session or closed.")}) from None
+    try:
+        meeting.state = meeting.state.become(wanted)
+    except IllegalTransition:
+        raise StateConflict(_("A meeting that is “%(current)s” cannot become “%(target)s”.",
+                              current=label(MEETING_STATE_LABELS, meeting.state),
+                              target=label(MEETING_STATE_LABELS, wanted))) from None
     db.session.commit()
     return meeting
 

@@ -10,7 +10,8 @@ from motions.errors import OperationError
 from motions.extensions import db
 from motions.meetings import delegate_csv, operations
 from motions.meetings.forms import DelegateImportForm, MeetingSettingsForm, NewMeetingForm, PersonForm
-from motions.meetings.models import Meeting, Membership
+from motions.labels import MEETING_STATE_LABELS, MEETING_STATE_MOVES, label
+from motions.meetings.models import Meeting, MeetingState, Membership
 
 bp = Blueprint("meetings", __name__)
 
@@ -57,7 +58,9 @@ def new():
 @meeting_action("meeting.view")
 def home(slug):
     meeting = g.meeting
-    return render_template("meetings/home.html", meeting=meeting, membership=g.membership, roles=g.roles,
+    moves = [(s.value, label(MEETING_STATE_MOVES, (meeting.state.value, s.value)))
+             for s in MeetingState if meeting.state.can_become(s)] if "chair" in g.roles else []
+    return render_template("meetings/home.html", meeting=meeting, membership=g.membership, roles=g.roles, moves=moves,
                            counts=operations.attendance_counts(meeting), form=EmptyForm())
 
 
@@ -79,6 +82,20 @@ def settings(slug):
             flash(_("Settings saved."), "info")
             return redirect(url_for("meetings.home", slug=slug))
     return render_template("meetings/settings.html", meeting=meeting, form=form), 422 if form.errors else 200
+
+
+@bp.route("/m/<slug>/state", methods=["POST"])
+@meeting_action("meeting.state")
+def change_state(slug):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            operations.set_meeting_state(g.meeting, request.form.get("state", ""))
+        except OperationError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The meeting is now “%(state)s”.", state=label(MEETING_STATE_LABELS, g.meeting.state)), "info")
+    return redirect(url_for("meetings.home", slug=slug))
 
 
 @bp.route("/m/<slug>/people")

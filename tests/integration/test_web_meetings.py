@@ -231,3 +231,50 @@ def test_meeting_title_is_escaped(app, client, auth, organiser):
         html = client.get(page).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html, page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
+
+
+def _meeting_state(app, slug):
+    from motions.extensions import db
+    from motions.meetings.models import Meeting
+
+    with app.app_context():
+        state = db.session.execute(db.select(Meeting.state).filter_by(slug=slug)).scalar_one()
+        db.session.remove()
+        return state.value
+
+
+def test_the_chair_opens_closes_and_resumes_the_session(app, client, auth, factory):
+    slug = factory.meeting("session-meeting")
+    factory.person(slug, "chair", "delegate", email="chair@example.org")
+    auth.login("chair@example.org")
+    home = client.get(f"/m/{slug}/").get_data(as_text=True)
+    assert "Open the session" in home and "Close the session" not in home
+    auth.post(f"/m/{slug}/state", {"state": "in_session"})
+    assert _meeting_state(app, slug) == "in_session"
+    home = client.get(f"/m/{slug}/").get_data(as_text=True)
+    assert "in session" in home and "Close the session" in home
+    auth.post(f"/m/{slug}/state", {"state": "closed"})
+    assert _meeting_state(app, slug) == "closed"
+    assert "Resume the session" in client.get(f"/m/{slug}/").get_data(as_text=True)
+    auth.post(f"/m/{slug}/state", {"state": "in_session"})
+    assert _meeting_state(app, slug) == "in_session"
+
+
+def test_illegal_or_unknown_meeting_states_are_refused(app, client, auth, factory):
+    slug = factory.meeting("session-meeting")
+    factory.person(slug, "chair", email="chair@example.org")
+    auth.login("chair@example.org")
+    page = auth.post(f"/m/{slug}/state", {"state": "closed"}, follow_redirects=True).get_data(as_text=True)
+    assert "cannot become" in page
+    page = auth.post(f"/m/{slug}/state", {"state": "adjourned<b>"}, follow_redirects=True).get_data(as_text=True)
+    assert "Unknown meeting state." in page and "adjourned<b>" not in page
+    assert _meeting_state(app, slug) == "preparing"
+
+
+def test_only_the_chair_changes_the_meeting_state(app, client, auth, factory):
+    slug = factory.meeting("session-meeting")
+    factory.person(slug, "secretary", "delegate", email="sec@example.org")
+    auth.login("sec@example.org")
+    assert "Open the session" not in client.get(f"/m/{slug}/").get_data(as_text=True)
+    assert auth.post(f"/m/{slug}/state", {"state": "in_session"}).status_code == 403
+    assert _meeting_state(app, slug) == "preparing"
