@@ -4,7 +4,6 @@ Environment variables (all optional):
   SECRET_KEY           signs sessions and CSRF tokens (else generated once into instance/secret_key)
   DATABASE_URL         SQLAlchemy URL; default sqlite:///<instance>/motions.sqlite3
   MOTIONS_SECURE_COOKIES  "0" to allow cookies over plain http (default: on unless debugging locally)
-  MOTIONS_LINE_WIDTH   default line width for new meetings (80)
 """
 from __future__ import annotations
 
@@ -26,9 +25,6 @@ class Defaults:
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
-    LANGUAGES = ("en", "zh_Hans", "zh_Hant")
-    DEFAULT_LINE_WIDTH = 80
-    API_MAX_TEXT = 1_000_000
 
 
 def _secret_key(instance_path: str) -> str:
@@ -55,8 +51,6 @@ def load(app, config: dict | None) -> None:
     if env.get("MOTIONS_SECURE_COOKIES") is not None:
         secure = env["MOTIONS_SECURE_COOKIES"] not in ("0", "false", "no", "")
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
-    if env.get("MOTIONS_LINE_WIDTH"):
-        app.config["DEFAULT_LINE_WIDTH"] = int(env["MOTIONS_LINE_WIDTH"])
     if config:
         app.config.update(config)
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")

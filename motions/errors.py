@@ -29,11 +29,6 @@ class NotFound(OperationError):
     code = "not_found"
 
 
-class Forbidden(OperationError):
-    status = 403
-    code = "forbidden"
-
-
 class StateConflict(OperationError):
     status = 409
     code = "state_conflict"
