@@ -504,6 +504,14 @@ def number(blocks: Iterable[Block]) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+def single_line(text: str) -> str:
+    """``text`` NFC-normalised as one logical line: line breaks become one space (nothing next to
+    a Chinese or Japanese character, as in :func:`join_texts`), each line's outer whitespace is
+    stripped. Spaces inside a line are kept as typed."""
+    t = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _join_lines(part.strip() for part in t.split("\n"))
+
+
 def render_source(block: Block, new_text: str) -> str:
     """The source for a block of the same kind/level/marker holding ``new_text``.
 
@@ -513,8 +521,7 @@ def render_source(block: Block, new_text: str) -> str:
     one space (by nothing next to a Chinese/Japanese character, as in :func:`join_texts`) and
     outer whitespace is stripped.
     """
-    t = unicodedata.normalize("NFC", new_text).replace("\r\n", "\n").replace("\r", "\n")
-    t = _join_lines(part.strip() for part in t.split("\n"))
+    t = single_line(new_text)
     if block.kind == "heading" and block.marker:
         prefix = "#" * max(1, min(block.level, 6))
         if not t:
