@@ -88,3 +88,27 @@ def global_action(action: str):
         return wrapper
 
     return decorator
+
+
+def amendment_action(action: str):
+    """For views with an `amendment_id` argument: sets g.amendment and g.document as well."""
+    from motions.amendments.models import Amendment
+    from motions.documents.models import Document
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            amendment = db.session.get(Amendment, kwargs["amendment_id"])
+            if amendment is None:
+                abort(404)
+            document = db.session.get(Document, amendment.document_id)
+            _enter_meeting(document.meeting, action)
+            g.amendment, g.document = amendment, document
+            return view(*args, **kwargs)
+
+        wrapper.permission = action
+        return wrapper
+
+    return decorator

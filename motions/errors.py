@@ -32,3 +32,10 @@ class NotFound(OperationError):
 class StateConflict(OperationError):
     status = 409
     code = "state_conflict"
+
+
+class Forbidden(OperationError):
+    """The person's role allows the action in general, but not on this thing (not its mover, say)."""
+
+    status = 403
+    code = "forbidden"

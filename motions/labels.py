@@ -45,3 +45,35 @@ CLAUSE_KIND_LABELS = {
 def label(table: dict, value) -> str:
     value = getattr(value, "value", value)
     return str(table.get(value, value))
+
+AMENDMENT_STATUS_LABELS = {
+    "submitted": _l("submitted"),
+    "admitted": _l("admitted"),
+    "ruled_out": _l("ruled out of order"),
+    "withdrawn": _l("withdrawn"),
+    "composited": _l("composited"),
+    "carried": _l("carried"),
+    "lost": _l("lost"),
+    "fallen": _l("fallen"),
+    "remitted": _l("remitted"),
+}
+
+AMENDMENT_KIND_LABELS = {
+    "modify": _l("change the clause"),
+    "insert_after": _l("insert a new clause after it"),
+    "delete": _l("delete the clause"),
+}
+
+# one line of an amendment's history
+AMENDMENT_EVENT_LABELS = {
+    "submitted": _l("submitted"),
+    "seconded": _l("seconded"),
+    "unseconded": _l("second withdrawn"),
+    "revised": _l("revised by the mover"),
+    "admitted": _l("admitted by the chair"),
+    "ruled_out": _l("ruled out of order"),
+    "withdrawn": _l("withdrawn by the mover"),
+    "composited": _l("composited into"),
+    "composited_from": _l("composite of"),
+    "renumbered": _l("renumbered as"),
+}

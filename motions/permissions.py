@@ -27,6 +27,14 @@ ACTIONS: dict[str, frozenset[str]] = {
     "document.import": frozenset({SECRETARY, ORGANISER}),
     "document.edit_draft": frozenset({SECRETARY}),
     "document.state": frozenset({CHAIR, SECRETARY}),
+    # amendments
+    "amendment.view": EVERYONE,
+    "amendment.propose": frozenset({DELEGATE}),
+    "amendment.second": frozenset({DELEGATE}),  # not the mover: the operation checks that
+    # withdraw and revise: only the mover (checked by the operation), whatever role moved it
+    "amendment.move": EVERYONE,
+    "amendment.screen": frozenset({CHAIR}),  # admit, or rule out of order with a reason
+    "amendment.composite": frozenset({CHAIR, SECRETARY}),
 }
 
 # Actions that need no meeting role: any signed-in person (or the global organiser flag).

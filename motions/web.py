@@ -18,6 +18,7 @@ CSP = (
 
 
 def init_app(app) -> None:
+    from motions.amendments.views import bp as amendments_bp
     from motions.auth.models import Person
     from motions.auth.views import bp as auth_bp
     from motions.documents.views import bp as documents_bp
@@ -26,6 +27,7 @@ def init_app(app) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(amendments_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -38,9 +40,8 @@ def init_app(app) -> None:
         except (TypeError, ValueError):
             return None
 
-    @app.context_processor
-    def template_helpers():
-        return {"labels": labels, "label": labels.label}
+    # globals, so that imported macros (which have no context) can use them too
+    app.jinja_env.globals.update(labels=labels, label=labels.label)
 
     @app.after_request
     def security_headers(response):

@@ -200,6 +200,34 @@ class Factory:
                 docs.set_state(document, "open")
             return document.id
 
+    def amendment(self, document_id: int, mover_id: int, clause_id: int | None = None, *, kind: str = "modify",
+                  text: str | None = None, title: str = "", reason: str = "", replace: tuple[str, str] | None = None,
+                  seconders: tuple[int, ...] = (), status: str | None = None) -> int:
+        """Propose an amendment through the operation. clause_id None: the first paragraph or item.
+        replace=(old, new) edits the clause text; seconders second it; status "admitted" admits it."""
+        from motions.amendments import operations as amend
+        from motions.auth.models import Person
+        from motions.documents.models import Document
+        from motions.extensions import db
+
+        with self.app.app_context():
+            document = db.session.get(Document, document_id)
+            rows = list(document.version().clause_texts)
+            if clause_id is None and kind != "insert_after":
+                clause_id = next(r.clause_id for r in rows if r.kind != "heading")
+            if kind == "modify" and text is None:
+                row = next(r for r in rows if r.clause_id == clause_id)
+                old, new = replace or (row.text, row.text + " Amended.")
+                assert old in row.text, f"{old!r} is not in clause {row.number}: {row.text!r}"
+                text = row.text.replace(old, new, 1)
+            amendment = amend.propose(document, db.session.get(Person, mover_id), clause_id=clause_id, kind=kind,
+                                      text=text, title=title, reason=reason)
+            for person_id in seconders:
+                amend.second(amendment, db.session.get(Person, person_id))
+            if status == "admitted":
+                amend.admit(amendment, db.session.get(Person, mover_id))
+            return amendment.id
+
     def token(self, email: str, password: str = PASSWORD) -> str:
         from motions.auth import operations as auth_ops
 

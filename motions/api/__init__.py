@@ -186,6 +186,15 @@ def _load_scope(kwargs):
         if meeting is None:
             raise ApiError(404, _("There is no meeting “%(slug)s”.", slug=kwargs["slug"]), "not_found")
         return meeting
+    if "amendment_id" in kwargs:
+        from motions.amendments.models import Amendment
+
+        amendment = db.session.get(Amendment, kwargs["amendment_id"])
+        if amendment is None:
+            raise ApiError(404, _("There is no such amendment."), "not_found")
+        g.amendment = amendment
+        g.document = db.session.get(Document, amendment.document_id)
+        return g.document.meeting
     if "document_id" in kwargs:
         document = None
         if kwargs["document_id"] <= MAX_INT:
@@ -264,7 +273,7 @@ def _http_error(error: HTTPException):
 
 
 def init_app(app) -> None:
-    from motions.api import documents, meetings, openapi  # noqa: F401  (register the routes)
+    from motions.api import amendments, documents, meetings, openapi  # noqa: F401  (register the routes)
 
     csrf.exempt(bp)  # bearer requests need no CSRF; cookie requests are checked in authenticate()
     app.register_blueprint(bp)

@@ -105,3 +105,48 @@ VERSION = obj({"version": I, "created_at": DT, "reason": S, "amendment_id": NI})
 
 def version_json(v) -> dict:
     return {"version": v.number, "created_at": iso(v.created_at), "reason": v.reason, "amendment_id": v.amendment_id}
+
+
+PERSON_REF = obj({"id": I, "name": S, "organisation": S})
+
+
+def person_ref(person) -> dict | None:
+    if person is None:
+        return None
+    return {"id": person.id, "name": person.name, "organisation": person.organisation or ""}
+
+
+EVENT = obj({"at": DT, "action": S, "person": {"oneOf": [PERSON_REF, {"type": "null"}]},
+             "from_status": NS, "to_status": NS, "note": S})
+
+OPS = {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "integer", "enum": [-1, 0, 1]}, S],
+                                  "minItems": 2, "maxItems": 2}}
+
+AMENDMENT = {
+    **obj({"id": I, "number": S, "document_id": I, "clause_id": NI, "clause_number": NS, "kind": S, "status": S,
+           "title": S, "reason": S, "mover": {"oneOf": [PERSON_REF, {"type": "null"}]},
+           "seconders": {"type": "array", "items": PERSON_REF}, "seconders_required": I, "base_version": I,
+           "text": S, "ops": OPS, "summary": S, "conflicts_with": {"type": "array", "items": I},
+           "applies_cleanly": B, "first_line": I, "last_line": I, "ruling": S, "composite_id": NI,
+           "composited_from": {"type": "array", "items": I}, "revision": I, "created_at": DT, "updated_at": DT,
+           "history": {"type": "array", "items": EVENT}}),
+}
+AMENDMENT["required"] = [k for k in AMENDMENT["properties"] if k != "history"]
+
+
+def amendment_json(a, reader, *, history: bool = False) -> dict:
+    out = {"id": a.id, "number": a.number, "document_id": a.document_id, "clause_id": a.clause_id,
+           "clause_number": reader.clause_number(a), "kind": a.kind.value, "status": a.status.value,
+           "title": a.title, "reason": a.reason, "mover": person_ref(a.mover),
+           "seconders": [person_ref(s.person) for s in a.seconds],
+           "seconders_required": reader.document.meeting.seconders_required, "base_version": a.base_version,
+           "text": a.text, "ops": [list(op) for op in a.ops], "summary": reader.summary(a),
+           "conflicts_with": reader.conflicts_with(a), "applies_cleanly": a.applies_cleanly,
+           "first_line": a.first_line, "last_line": a.last_line, "ruling": a.ruling, "composite_id": a.composite_id,
+           "composited_from": [o.id for o in a.originals],
+           "revision": a.revision, "created_at": iso(a.created_at), "updated_at": iso(a.updated_at)}
+    if history:
+        out["history"] = [{"at": iso(e.at), "action": e.action, "person": person_ref(e.person),
+                           "from_status": e.from_status, "to_status": e.to_status, "note": e.note} for e in a.events]
+    return out
+

@@ -269,5 +269,14 @@ def set_state(document: Document, target: str) -> Document:
         raise StateConflict(_("A document that is “%(current)s” cannot become “%(target)s”.",
                               current=label(DOCUMENT_STATE_LABELS, document.state),
                               target=label(DOCUMENT_STATE_LABELS, wanted))) from None
-    db.session.commit()
+    try:
+        if wanted is DocumentState.closed:
+            # amendments close: sequential numbers are now given in the order amendments are taken
+            from motions.amendments.operations import number_in_text_order
+
+            number_in_text_order(document)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return document

@@ -4,6 +4,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from motions.access import document_action, meeting_action
+from motions.amendments.reading import Reader
 from motions.auth.forms import EmptyForm
 from motions.documents import operations
 from motions.documents.forms import ClauseEditForm, DocumentImportForm, DocumentStateForm
@@ -61,8 +62,13 @@ def view(document_id):
     except OperationError as error:
         return render_template("error.html", status=404, title=_("Not found"), message=error.message), 404
     rows = [(ct, wrap(ct.text, version.line_width)) for ct in version.clause_texts]
+    reader = Reader(document)
+    current = version.number == document.current_version
     return render_template("documents/view.html", meeting=document.meeting, document=document, version=version,
-                           rows=rows, roles=g.roles, state_form=_state_form(document), action_form=EmptyForm())
+                           rows=rows, roles=g.roles, state_form=_state_form(document), action_form=EmptyForm(),
+                           amendments=reader.by_clause() if current else {},
+                           collisions=reader.collisions() if current else {}, numbers=reader._numbers,
+                           can_amend=current and document.state is DocumentState.open and "delegate" in g.roles)
 
 
 @bp.route("/documents/<id:document_id>/source")

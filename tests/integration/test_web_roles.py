@@ -123,7 +123,11 @@ def world(app, factory):
         document = db.session.get(Document, document_id)
         # a paragraph with two sentences and a next paragraph: split, join, up and down all apply
         clause_id = next(ct.clause_id for ct in document.version().clause_texts if ct.kind == "paragraph")
-    return {"slug": SLUG, "document_id": document_id, "clause_id": clause_id, "person_id": other}
+    # an open document with an amendment by the other delegate: every amendment route has something to act on
+    open_id = factory.document(SLUG, DOCUMENT, title="Open platform", state="open")
+    amendment_id = factory.amendment(open_id, other, replace=("rights", "equal rights"))
+    return {"slug": SLUG, "document_id": document_id, "clause_id": clause_id, "person_id": other,
+            "amendment_id": amendment_id}
 
 
 def _url(rule: str, ids: dict) -> str:

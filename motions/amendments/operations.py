@@ -1,0 +1,465 @@
+"""Amendment operations: propose, second, revise, withdraw, admit, rule out, composite, number.
+
+The only place that changes amendments and commits. Every refusal is an OperationError with a
+translated message (and the field it concerns), raised before anything is written.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from motions.amendments.models import (
+    PENDING, Amendment, AmendmentEvent, AmendmentKind, AmendmentRevision, AmendmentStatus, Seconding,
+)
+from motions.auth.models import Person, utcnow
+from motions.documents.models import ClauseText, Document, DocumentState, DocumentVersion
+from motions.errors import Forbidden, NotFound, StateConflict, ValidationFailed
+from motions.extensions import db
+from motions.labels import AMENDMENT_STATUS_LABELS, label
+from motions.meetings.models import IllegalTransition, Meeting, Numbering
+from motions.text import diff as textdiff
+from motions.text.clauses import single_line
+from motions.text.lines import wrap
+from motions.text.summary import line_of, line_spans
+
+MAX_TITLE = 300
+MAX_REASON = 20_000
+MAX_TEXT = textdiff.MAX_TEXT
+MAX_RULING = 2_000
+# C0 controls other than TAB and line breaks, DEL, and the C1 controls: never part of a text
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+# ---------------------------------------------------------------- reading
+
+def get_amendment(amendment_id: int) -> Amendment:
+    amendment = db.session.get(Amendment, amendment_id)
+    if amendment is None:
+        raise NotFound(_("There is no such amendment."))
+    return amendment
+
+
+def clause_rows(document_id: int, version_number: int) -> dict[int, ClauseText]:
+    """The clauses of one version of a document by clause id."""
+    rows = db.session.execute(
+        db.select(ClauseText).join(DocumentVersion, ClauseText.version_id == DocumentVersion.id)
+        .where(DocumentVersion.document_id == document_id, DocumentVersion.number == version_number)
+        .order_by(ClauseText.position)
+    ).scalars()
+    return {row.clause_id: row for row in rows}
+
+
+def _version(document: Document, number: int) -> DocumentVersion:
+    version = document.version(number)
+    if version is None:  # cannot happen for a stored amendment: versions are never deleted
+        raise NotFound(_("This document has no version %(n)s.", n=number))
+    return version
+
+
+# ---------------------------------------------------------------- checking input
+
+def _clean_line(value, name: str, limit: int, fields: dict, *, required: bool = False) -> str:
+    value = value if isinstance(value, str) else ""
+    value = unicodedata.normalize("NFC", value).strip()
+    if required and not value:
+        fields[name] = _("This field is required.")
+    elif len(value) > limit:
+        fields[name] = _("This is too long (at most %(n)d characters).", n=limit)
+    elif _CONTROL.search(value):
+        fields[name] = _("The text must not contain control characters.")
+    return value
+
+
+def _clean_multiline(value, name: str, limit: int, fields: dict) -> str:
+    value = value if isinstance(value, str) else ""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(value) > limit:
+        fields[name] = _("This is too long (at most %(n)d characters).", n=limit)
+    elif _CONTROL.search(value):
+        fields[name] = _("The text must not contain control characters.")
+    return value
+
+
+def _clean_text(value, fields: dict) -> str:
+    """The amended clause text as one logical line (a clause is one paragraph or item)."""
+    if value is not None and not isinstance(value, str):
+        fields["text"] = _("Enter text.")
+        return ""
+    raw = value or ""
+    if len(raw) > MAX_TEXT:
+        fields["text"] = _("The text is too long (at most %(n)d characters).", n=MAX_TEXT)
+        return ""
+    if _CONTROL.search(raw):
+        fields["text"] = _("The text must not contain control characters.")
+        return ""
+    return single_line(raw)
+
+
+def _require_open(document: Document) -> None:
+    if document.state is not DocumentState.open:
+        raise StateConflict(_("Amendments to this document are closed: it is “%(state)s”.",
+                              state=label_document_state(document)), code="amendments_closed")
+
+
+def label_document_state(document: Document) -> str:
+    from motions.labels import DOCUMENT_STATE_LABELS
+
+    return label(DOCUMENT_STATE_LABELS, document.state)
+
+
+def _kind(value, fields: dict) -> AmendmentKind | None:
+    try:
+        return AmendmentKind(value)
+    except ValueError:
+        fields["kind"] = _("Choose modify, insert_after or delete.")
+        return None
+
+
+def _derive(kind: AmendmentKind, row: ClauseText | None, text: str, line_width: int) -> dict:
+    """The stored diff of an amendment against the clause at its base version: ops, patch, ranges, lines."""
+    if kind is AmendmentKind.insert_after:
+        line = row.last_line if row is not None else 0
+        return {"ops": [[1, text]], "patch": "", "ranges": [], "first_line": line, "last_line": line}
+    base = row.text
+    if kind is AmendmentKind.delete:
+        ops = [(-1, base)]
+        return {"ops": [list(op) for op in ops], "patch": textdiff.make_patch(base, ops),
+                "ranges": [[0, len(base)]], "first_line": row.first_line, "last_line": row.last_line}
+    ops = textdiff.diff_words(base, text)
+    ranges = textdiff.changed_ranges(ops)
+    spans = line_spans(wrap(base, line_width), row.first_line)
+    first = line_of(ranges[0][0], spans, insertion=ranges[0][0] == ranges[0][1])
+    start, end = ranges[-1]
+    last = line_of(start, spans, insertion=True) if start == end else line_of(end - 1, spans)
+    return {"ops": [list(op) for op in ops], "patch": textdiff.make_patch(base, ops),
+            "ranges": [list(r) for r in ranges], "first_line": first, "last_line": max(first, last)}
+
+
+def _checked(document: Document, *, clause_id, kind, text, title, reason, base_version) -> dict:
+    """Validate a proposal (or a revision) against the current version; returns what to store."""
+    fields: dict[str, str] = {}
+    kind = _kind(kind, fields)
+    title = _clean_line(title, "title", MAX_TITLE, fields)
+    reason = _clean_multiline(reason, "reason", MAX_REASON, fields)
+    text = _clean_text(text, fields) if kind is not AmendmentKind.delete else ""
+    if base_version is not None and base_version != document.current_version:
+        raise StateConflict(
+            _("The document has changed since this amendment was started (version %(old)s, now version "
+              "%(new)s): look at the clause again and redo the change.", old=base_version,
+              new=document.current_version), code="stale_base_version")
+    rows = clause_rows(document.id, document.current_version)
+    row = None
+    if clause_id is None:
+        if kind is not AmendmentKind.insert_after:
+            fields["clause_id"] = _("Choose the clause to amend.")
+    elif not isinstance(clause_id, int) or isinstance(clause_id, bool) or clause_id not in rows:
+        fields["clause_id"] = _("There is no such clause in this document.")
+    else:
+        row = rows[clause_id]
+    if kind in (AmendmentKind.modify, AmendmentKind.insert_after) and "text" not in fields and not text:
+        fields["text"] = (_("Enter the clause as it should read; to strike it out, propose its deletion.")
+                          if kind is AmendmentKind.modify else _("Enter the text of the new clause."))
+    if kind is AmendmentKind.modify and row is not None and text and text == row.text:
+        fields["text"] = _("This amendment changes nothing: edit the text of the clause.")
+    if fields:
+        raise ValidationFailed(_("The amendment cannot be submitted as it is."), fields=fields)
+    version = _version(document, document.current_version)
+    return {"kind": kind, "clause_id": clause_id, "title": title, "reason": reason, "text": text,
+            "base_version": document.current_version, **_derive(kind, row, text, version.line_width)}
+
+
+def preview(document: Document, *, clause_id, kind, text, base_version=None) -> dict:
+    """What an amendment would be, without storing it (the live redline while a delegate types)."""
+    return _checked(document, clause_id=clause_id, kind=kind, text=text, title="", reason="",
+                    base_version=base_version)
+
+
+# ---------------------------------------------------------------- numbering
+
+def _line_label(line: int) -> str:
+    return f"L{max(1, line)}-"
+
+
+def _next_number(document: Document, first_line: int) -> tuple[str, int]:
+    if document.meeting.numbering is Numbering.by_line:
+        prefix = _line_label(first_line)
+        taken = db.session.execute(
+            db.select(func.count()).select_from(Amendment)
+            .where(Amendment.document_id == document.id, Amendment.number.like(prefix + "%"))
+        ).scalar_one()
+        return f"{prefix}{taken + 1}", taken + 1
+    highest = db.session.execute(
+        db.select(func.max(Amendment.sequence)).where(Amendment.document_id == document.id)
+    ).scalar_one()
+    n = (highest or 0) + 1
+    return f"A{n}", n
+
+
+def _insert_numbered(document: Document, build) -> Amendment:
+    """Add the amendment `build()` makes with the next free number; two delegates submitting at the
+    same moment may pick the same number, which the unique constraint refuses: then try again."""
+    for attempt in range(5):
+        amendment = build()
+        amendment.number, amendment.sequence = _next_number(document, amendment.first_line)
+        db.session.add(amendment)
+        try:
+            db.session.commit()
+            return amendment
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def number_in_text_order(document: Document) -> None:
+    """Sequential numbering: A1, A2 ... in the order amendments would be taken. Called when
+    amendments close; the caller commits. Numbers given on submission are provisional until then."""
+    from motions.amendments.reading import order_key, positions
+
+    if document.meeting.numbering is not Numbering.sequential:
+        return
+    amendments = db.session.execute(db.select(Amendment).where(Amendment.document_id == document.id)).scalars().all()
+    if not amendments:
+        return
+    where = positions(document)
+    ordered = sorted(amendments, key=lambda a: order_key(a, where))
+    changed = [(a, f"A{n}", n) for n, a in enumerate(ordered, start=1) if a.number != f"A{n}"]
+    for a, _number, _n in changed:  # free the numbers first: they are unique per document
+        a.number = f"~{a.id}"
+    db.session.flush()
+    for a, number, n in changed:
+        _event(a, None, "renumbered", note=number)
+        a.number, a.sequence = number, n
+
+
+# ---------------------------------------------------------------- history
+
+def _event(amendment: Amendment, person: Person | None, action: str, *, before=None, note: str = "") -> None:
+    amendment.events.append(AmendmentEvent(
+        person_id=person.id if person is not None else None, action=action,
+        from_status=before.value if before is not None else None, to_status=amendment.status.value, note=note,
+    ))
+
+
+def _move(amendment: Amendment, target: AmendmentStatus) -> AmendmentStatus:
+    before = amendment.status
+    try:
+        amendment.status = amendment.status.become(target)
+    except IllegalTransition:
+        raise StateConflict(_("An amendment that is “%(current)s” cannot become “%(target)s”.",
+                              current=label(AMENDMENT_STATUS_LABELS, before),
+                              target=label(AMENDMENT_STATUS_LABELS, target)), code="illegal_transition") from None
+    amendment.updated_at = utcnow()
+    return before
+
+
+def _commit():
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# ---------------------------------------------------------------- proposing and revising
+
+def propose(document: Document, person: Person, *, clause_id, kind, text=None, title=None, reason=None,
+            base_version=None) -> Amendment:
+    _require_open(document)
+    values = _checked(document, clause_id=clause_id, kind=kind, text=text, title=title, reason=reason,
+                      base_version=base_version)
+
+    def build() -> Amendment:
+        amendment = Amendment(document_id=document.id, mover_id=person.id, status=AmendmentStatus.submitted,
+                              revision=1, **values)
+        _event(amendment, person, "submitted")
+        return amendment
+
+    return _insert_numbered(document, build)
+
+
+def revise(amendment: Amendment, person: Person, *, text=None, title=None, reason=None, base_version=None) -> Amendment:
+    """The mover rewrites the amendment before it is admitted. The earlier wording is kept, and the
+    seconders are released: they seconded a different text."""
+    _require_mover(amendment, person, _("Only the mover may revise this amendment."))
+    if amendment.status is not AmendmentStatus.submitted:
+        raise StateConflict(_("Only a submitted amendment can be revised; this one is “%(status)s”.",
+                              status=label(AMENDMENT_STATUS_LABELS, amendment.status)), code="illegal_transition")
+    document = db.session.get(Document, amendment.document_id)
+    _require_open(document)
+    values = _checked(document, clause_id=amendment.clause_id, kind=amendment.kind.value,
+                      text=text if amendment.kind is not AmendmentKind.delete else None,
+                      title=title, reason=reason, base_version=base_version)
+    if (values["text"], values["title"], values["reason"], values["base_version"]) == (
+            amendment.text, amendment.title, amendment.reason, amendment.base_version):
+        raise ValidationFailed(_("Nothing was changed."), fields={"text": _("Nothing was changed.")})
+    amendment.revisions.append(AmendmentRevision(
+        revision=amendment.revision, title=amendment.title, reason=amendment.reason, text=amendment.text,
+        base_version=amendment.base_version, ops=amendment.ops))
+    released = len(amendment.seconds)
+    amendment.seconds = []
+    for key, value in values.items():
+        setattr(amendment, key, value)
+    amendment.revision += 1
+    amendment.updated_at = utcnow()
+    _event(amendment, person, "revised",
+           note=str(released) if released else "")
+    _commit()
+    return amendment
+
+
+# ---------------------------------------------------------------- seconding
+
+def _require_mover(amendment: Amendment, person: Person, message: str) -> None:
+    if amendment.mover_id != person.id:
+        raise Forbidden(message)
+
+
+def _require_not_final(amendment: Amendment) -> Document:
+    document = db.session.get(Document, amendment.document_id)
+    if document.state is DocumentState.final:
+        raise StateConflict(_("The document is final: its amendments can no longer change."), code="document_final")
+    return document
+
+
+def second(amendment: Amendment, person: Person) -> Amendment:
+    if amendment.mover_id == person.id:
+        raise Forbidden(_("You moved this amendment: another delegate must second it."))
+    if amendment.status is not AmendmentStatus.submitted:
+        raise StateConflict(_("Only a submitted amendment can be seconded; this one is “%(status)s”.",
+                              status=label(AMENDMENT_STATUS_LABELS, amendment.status)), code="illegal_transition")
+    _require_not_final(amendment)
+    if any(s.person_id == person.id for s in amendment.seconds):
+        raise StateConflict(_("You have already seconded this amendment."), code="already_seconded")
+    amendment.seconds.append(Seconding(person_id=person.id))
+    _event(amendment, person, "seconded")
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person seconding twice at the same moment
+        db.session.rollback()
+        raise StateConflict(_("You have already seconded this amendment."), code="already_seconded") from None
+    return amendment
+
+
+def unsecond(amendment: Amendment, person: Person) -> Amendment:
+    if amendment.status is not AmendmentStatus.submitted:
+        raise StateConflict(_("A second can only be withdrawn while the amendment is submitted."),
+                            code="illegal_transition")
+    mine = [s for s in amendment.seconds if s.person_id == person.id]
+    if not mine:
+        raise StateConflict(_("You have not seconded this amendment."), code="not_seconded")
+    amendment.seconds.remove(mine[0])
+    _event(amendment, person, "unseconded")
+    _commit()
+    return amendment
+
+
+# ---------------------------------------------------------------- screening
+
+def withdraw(amendment: Amendment, person: Person) -> Amendment:
+    _require_mover(amendment, person, _("Only the mover may withdraw this amendment."))
+    _require_not_final(amendment)
+    before = _move(amendment, AmendmentStatus.withdrawn)
+    _event(amendment, person, "withdrawn", before=before)
+    _commit()
+    return amendment
+
+
+def admit(amendment: Amendment, person: Person) -> Amendment:
+    document = _require_not_final(amendment)
+    needed = document.meeting.seconders_required
+    if amendment.status is AmendmentStatus.submitted and len(amendment.seconds) < needed:
+        raise StateConflict(_("This amendment needs %(needed)d seconders before it can be admitted; it has "
+                              "%(have)d.", needed=needed, have=len(amendment.seconds)), code="not_enough_seconders")
+    before = _move(amendment, AmendmentStatus.admitted)
+    _event(amendment, person, "admitted", before=before)
+    _commit()
+    return amendment
+
+
+def rule_out(amendment: Amendment, person: Person, reason) -> Amendment:
+    fields: dict[str, str] = {}
+    reason = _clean_multiline(reason, "reason", MAX_RULING, fields)
+    if not reason and "reason" not in fields:
+        fields["reason"] = _("Give the reason for the ruling.")
+    if fields:
+        raise ValidationFailed(_("Give the reason why the amendment is out of order."), fields=fields)
+    _require_not_final(amendment)
+    before = _move(amendment, AmendmentStatus.ruled_out)
+    amendment.ruling = reason
+    _event(amendment, person, "ruled_out", before=before, note=reason)
+    _commit()
+    return amendment
+
+
+# ---------------------------------------------------------------- compositing
+
+def composite(meeting: Meeting, person: Person, *, amendment_ids, text=None, title=None, reason=None) -> Amendment:
+    """Merge several pending amendments to one clause into one composite amendment (admitted); the
+    originals become `composited` and link to it."""
+    ids = amendment_ids if isinstance(amendment_ids, list) else []
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids) or len(set(ids)) < 2:
+        raise ValidationFailed(_("Choose at least two amendments to composite."),
+                               fields={"amendment_ids": _("Choose at least two amendments to composite.")})
+    originals = db.session.execute(
+        db.select(Amendment).join(Document, Amendment.document_id == Document.id)
+        .where(Amendment.id.in_(set(ids)), Document.meeting_id == meeting.id).order_by(Amendment.id)
+    ).scalars().all()
+    if len(originals) != len(set(ids)):
+        raise ValidationFailed(_("Some of these amendments do not exist in this meeting."),
+                               fields={"amendment_ids": _("Some of these amendments do not exist in this meeting.")})
+    if len({(a.document_id, a.clause_id) for a in originals}) != 1:
+        raise ValidationFailed(_("Only amendments to the same clause can be composited."),
+                               fields={"amendment_ids": _("Only amendments to the same clause can be composited.")})
+    not_pending = [a.number for a in originals if a.status not in PENDING]
+    if not_pending:
+        raise StateConflict(_("Only submitted or admitted amendments can be composited (not %(numbers)s).",
+                              numbers=", ".join(not_pending)), code="illegal_transition")
+    kinds = {a.kind for a in originals}
+    if AmendmentKind.insert_after in kinds and kinds != {AmendmentKind.insert_after}:
+        raise ValidationFailed(_("A new clause cannot be composited with changes to an existing clause."),
+                               fields={"amendment_ids": _("Choose amendments of the same kind.")})
+    document = db.session.get(Document, originals[0].document_id)
+    if document.state not in (DocumentState.open, DocumentState.closed):
+        raise StateConflict(_("Amendments to this document are closed: it is “%(state)s”.",
+                              state=label_document_state(document)), code="amendments_closed")
+    if kinds == {AmendmentKind.insert_after}:
+        kind = AmendmentKind.insert_after
+    elif kinds == {AmendmentKind.delete} and not (text or "").strip():
+        kind = AmendmentKind.delete
+    else:
+        kind = AmendmentKind.modify
+    values = _checked(document, clause_id=originals[0].clause_id, kind=kind.value, text=text, title=title,
+                      reason=reason, base_version=None)
+    if not values["title"]:
+        values["title"] = _("Composite of %(numbers)s", numbers=", ".join(a.number for a in originals))
+
+    def build() -> Amendment:
+        made = Amendment(document_id=document.id, mover_id=person.id, status=AmendmentStatus.admitted,
+                         revision=1, **values)
+        _event(made, person, "composited_from", note=", ".join(a.number for a in originals))
+        return made
+
+    # the composite and the originals' new status in one transaction
+    for attempt in range(5):
+        made = build()
+        made.number, made.sequence = _next_number(document, made.first_line)
+        db.session.add(made)
+        try:
+            db.session.flush()
+            for original in originals:
+                before = _move(original, AmendmentStatus.composited)
+                original.composite_id = made.id
+                _event(original, person, "composited", before=before, note=made.number)
+            db.session.commit()
+            return made
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,201 @@
+"""Reading amendments: the order they are taken in, their collisions, summaries and redlines.
+
+Nothing here writes. A `Reader` caches the clause layouts of the versions it needs, so a list of
+3,000 amendments wraps each clause once and never recomputes a diff (the diff is stored).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext
+
+from motions.amendments.models import PENDING, Amendment, AmendmentKind, AmendmentStatus
+from motions.amendments.operations import clause_rows
+from motions.auth.models import Person
+from motions.documents.models import ClauseText, Document
+from motions.extensions import db
+from motions.text.collisions import Candidate, collision_groups, find_collisions
+from motions.text.lines import wrap
+from motions.text.summary import redline, summary
+
+
+def positions(document: Document) -> dict[int, int]:
+    """Each clause's place in the current version."""
+    return {cid: row.position for cid, row in clause_rows(document.id, document.current_version).items()}
+
+
+def order_key(amendment: Amendment, where: dict[int, int]) -> tuple:
+    """The order of business: by place in the text; at one place the most far-reaching first (a
+    deletion of the clause before changes inside it); new clauses after the clause they follow."""
+    if amendment.kind is AmendmentKind.insert_after:
+        place = where.get(amendment.clause_id, len(where)) if amendment.clause_id is not None else -1
+        return (place, 1, 0, 0, amendment.id)
+    place = where.get(amendment.clause_id, len(where))
+    ranges = amendment.ranges or [[0, 0]]
+    return (place, 0, ranges[0][0], -ranges[-1][1], amendment.id)
+
+
+@dataclass
+class Filters:
+    status: str | None = None
+    clause_id: int | None = None
+    mover_id: int | None = None
+    organisation: str | None = None
+
+
+class Reader:
+    """Everything the pages and the API show about a document's amendments."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self._rows: dict[int, dict[int, ClauseText]] = {}
+        self._lines: dict[tuple[int, int], list[str]] = {}
+        self._widths: dict[int, int] = {}
+        self._collisions: dict[int, list[int]] | None = None
+        self._numbers: dict[int, str] = {}
+        self.where = positions(document)
+
+    # ----- layouts
+    def rows(self, version: int) -> dict[int, ClauseText]:
+        if version not in self._rows:
+            self._rows[version] = clause_rows(self.document.id, version)
+        return self._rows[version]
+
+    def width(self, version: int) -> int:
+        if version not in self._widths:
+            v = self.document.version(version)
+            self._widths[version] = v.line_width if v is not None else self.document.meeting.line_width
+        return self._widths[version]
+
+    def row(self, amendment: Amendment) -> ClauseText | None:
+        if amendment.clause_id is None:
+            return None
+        return self.rows(amendment.base_version).get(amendment.clause_id)
+
+    def _wrapped(self, version: int, row: ClauseText) -> list[str]:
+        key = (version, row.clause_id)
+        if key not in self._lines:
+            self._lines[key] = wrap(row.text, self.width(version))
+        return self._lines[key]
+
+    def clause_number(self, amendment: Amendment) -> str | None:
+        row = self.row(amendment)
+        return row.number if row is not None else None
+
+    # ----- what an amendment says
+    def describe(self, kind: str, ops, clause_id: int | None, version: int) -> str:
+        """The conference-paper instruction for a change to a clause at a version."""
+        row = self.rows(version).get(clause_id) if clause_id is not None else None
+        if kind == "insert_after":
+            return summary("insert_after", ops, [], 0, anchor_line=row.last_line if row else None, gettext=gettext)
+        return summary(kind, ops, self._wrapped(version, row), row.first_line, gettext=gettext)
+
+    def redline_of(self, kind: str, ops, clause_id: int | None, version: int):
+        """The clause's lines with the change marked, or [] for a new clause (shown whole)."""
+        row = self.rows(version).get(clause_id) if clause_id is not None else None
+        if kind == "insert_after" or row is None:
+            return []
+        return redline(ops, self._wrapped(version, row), row.first_line)
+
+    def summary(self, amendment: Amendment) -> str:
+        return self.describe(amendment.kind.value, [tuple(op) for op in amendment.ops], amendment.clause_id,
+                             amendment.base_version)
+
+    def redline(self, amendment: Amendment):
+        return self.redline_of(amendment.kind.value, [tuple(op) for op in amendment.ops], amendment.clause_id,
+                               amendment.base_version)
+
+    # ----- collisions among the pending amendments of the document
+    def collisions(self) -> dict[int, list[int]]:
+        if self._collisions is None:
+            pending = db.session.execute(
+                db.select(Amendment.id, Amendment.number, Amendment.clause_id, Amendment.base_version,
+                          Amendment.kind, Amendment.ranges)
+                .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING))
+                .order_by(Amendment.id)
+            ).all()
+            self._numbers.update({p.id: p.number for p in pending})
+            found = find_collisions([Candidate(key=p.id, clause=p.clause_id, base=p.base_version, kind=p.kind.value,
+                                               ranges=[tuple(r) for r in p.ranges or []]) for p in pending])
+            self._collisions = {k: v for k, v in found.items() if v}
+        return self._collisions
+
+    def conflicts_with(self, amendment: Amendment) -> list[int]:
+        if amendment.status not in PENDING:
+            return []
+        return self.collisions().get(amendment.id, [])
+
+    def number_of(self, amendment_id: int) -> str:
+        if amendment_id not in self._numbers:
+            self._numbers[amendment_id] = db.session.execute(
+                db.select(Amendment.number).where(Amendment.id == amendment_id)).scalar_one()
+        return self._numbers[amendment_id]
+
+    def would_collide(self, clause_id, base_version: int, kind: str, ranges) -> list[Amendment]:
+        """The pending amendments a proposal not yet stored would collide with (for the live preview)."""
+        if clause_id is None:
+            return []
+        pending = db.session.execute(
+            db.select(Amendment).where(Amendment.document_id == self.document.id, Amendment.clause_id == clause_id,
+                                       Amendment.status.in_(PENDING)).order_by(Amendment.id)
+        ).scalars().all()
+        probe = Candidate(key=0, clause=clause_id, base=base_version, kind=kind, ranges=[tuple(r) for r in ranges])
+        found = find_collisions([probe] + [Candidate(key=a.id, clause=a.clause_id, base=a.base_version,
+                                                     kind=a.kind.value, ranges=[tuple(r) for r in a.ranges or []])
+                                           for a in pending])
+        hits = set(found.get(0, []))
+        return [a for a in pending if a.id in hits]
+
+    # ----- lists
+    def amendments(self, filters: Filters | None = None) -> list[Amendment]:
+        """The document's amendments in the order they would be taken."""
+        query = db.select(Amendment).where(Amendment.document_id == self.document.id)
+        f = filters or Filters()
+        if f.status:
+            query = query.where(Amendment.status == AmendmentStatus(f.status))
+        if f.clause_id is not None:
+            query = query.where(Amendment.clause_id == f.clause_id)
+        if f.mover_id is not None:
+            query = query.where(Amendment.mover_id == f.mover_id)
+        if f.organisation:
+            query = query.join(Person, Amendment.mover_id == Person.id).where(Person.organisation == f.organisation)
+        found = db.session.execute(query.options(db.selectinload(Amendment.mover),
+                                                 db.selectinload(Amendment.seconds),
+                                                 db.selectinload(Amendment.originals))).scalars().all()
+        for a in found:
+            self._numbers[a.id] = a.number
+        return sorted(found, key=lambda a: order_key(a, self.where))
+
+    def by_clause(self) -> dict[int | None, list]:
+        """Light rows (no diff) of every amendment, per clause, in the order of business: what the
+        document page needs for its badges and toggles, in one query."""
+        rows = db.session.execute(
+            db.select(Amendment.id, Amendment.clause_id, Amendment.number, Amendment.status, Amendment.kind,
+                      Amendment.title, Amendment.ranges, Person.name.label("mover"))
+            .outerjoin(Person, Amendment.mover_id == Person.id)
+            .where(Amendment.document_id == self.document.id)
+        ).all()
+        rows.sort(key=lambda r: order_key(r, self.where))
+        out: dict[int | None, list] = {}
+        for r in rows:
+            self._numbers[r.id] = r.number
+            out.setdefault(r.clause_id, []).append(r)
+        return out
+
+    def groups(self, ordered: list[Amendment]) -> list[list[int]]:
+        """Sets of colliding amendments, in the order of business."""
+        return [g for g in collision_groups([a.id for a in ordered], self.collisions()) if len(g) > 1]
+
+    def counts_by_clause(self) -> dict[int, tuple[int, int]]:
+        """(pending amendments, all amendments) per clause, for the badges of the document page."""
+        rows = db.session.execute(
+            db.select(Amendment.clause_id, Amendment.status, db.func.count())
+            .where(Amendment.document_id == self.document.id).group_by(Amendment.clause_id, Amendment.status)
+        ).all()
+        counts: dict[int, list[int]] = {}
+        for clause_id, status, n in rows:
+            c = counts.setdefault(clause_id, [0, 0])
+            c[1] += n
+            if status in PENDING:
+                c[0] += n
+        return {k: (v[0], v[1]) for k, v in counts.items()}

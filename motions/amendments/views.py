@@ -1,0 +1,331 @@
+"""Amendment pages: propose with a live redline, the list in order of business, one amendment, screening."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from motions.access import amendment_action, document_action, meeting_action
+from motions.amendments import operations
+from motions.amendments.forms import AmendmentForm, CompositeForm, FilterForm, ReviseForm, RuleOutForm
+from motions.amendments.models import PENDING, Amendment, AmendmentKind, AmendmentStatus
+from motions.amendments.reading import Filters, Reader
+from motions.auth.forms import EmptyForm
+from motions.auth.models import Person
+from motions.documents.models import DocumentState
+from motions.errors import OperationError
+from motions.extensions import db
+from motions.forms import choices
+from motions.labels import AMENDMENT_STATUS_LABELS, label
+from motions.meetings.views import apply_errors
+
+bp = Blueprint("amendments", __name__)
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= 2**31 - 1 else None
+
+
+def _clause_choices(reader: Reader) -> list:
+    rows = reader.rows(reader.document.current_version).values()
+    pairs = [("", _("At the start of the document (for a new clause)"))]
+    for row in rows:
+        text = row.text if len(row.text) <= 60 else row.text[:59] + "…"
+        pairs.append((str(row.clause_id), f"{row.number} · {text}"))
+    return choices(pairs)
+
+
+# ---------------------------------------------------------------- proposing
+
+@bp.route("/documents/<id:document_id>/amend", methods=["GET", "POST"])
+@document_action("amendment.propose")
+def propose(document_id):
+    document = g.document
+    reader = Reader(document)
+    form = AmendmentForm()
+    form.clause_id.choices = _clause_choices(reader)
+    rows = reader.rows(document.current_version)
+    if request.method == "GET":
+        clause_id = _int(request.args.get("clause"))
+        kind = request.args.get("kind", "modify")
+        form.kind.data = kind if kind in ("modify", "insert_after", "delete") else "modify"
+        if clause_id in rows:
+            form.clause_id.data = str(clause_id)
+            if form.kind.data == "modify":
+                form.text.data = rows[clause_id].text
+        form.base_version.data = str(document.current_version)
+    status = 200
+    result = None
+    if document.state is not DocumentState.open:
+        flash(_("Amendments to this document are closed: it is “%(state)s”.",
+                state=operations.label_document_state(document)), "error")
+        status = 409 if request.method == "POST" else 200
+    elif form.validate_on_submit():
+        values = dict(clause_id=_int(form.clause_id.data), kind=form.kind.data, text=form.text.data,
+                      base_version=_int(form.base_version.data))
+        try:
+            if form.submit.data:
+                amendment = operations.propose(document, current_person(), title=form.title.data,
+                                               reason=form.reason.data, **values)
+                flash(_("Amendment %(number)s is submitted.", number=amendment.number), "info")
+                return redirect(url_for("amendments.view", amendment_id=amendment.id))
+            result = _preview(reader, values)
+        except OperationError as error:
+            apply_errors(form, error)
+            status = error.status
+    elif form.errors:
+        status = 422
+    selected = rows.get(_int(form.clause_id.data))
+    selected_lines = reader._wrapped(document.current_version, selected) if selected is not None else []
+    return render_template("amendments/propose.html", meeting=document.meeting, document=document, form=form,
+                           selected=selected, selected_lines=selected_lines, preview=result), status
+
+
+def current_person() -> Person:
+    from flask_login import current_user
+
+    return current_user._get_current_object()
+
+
+def _preview(reader: Reader, values: dict) -> dict:
+    """The redline, the summary and the collisions of a proposal that is not stored."""
+    done = operations.preview(reader.document, **values)
+    ops = [tuple(op) for op in done["ops"]]
+    kind = done["kind"].value
+    return {"kind": kind, "text": done["text"], "summary": reader.describe(kind, ops, done["clause_id"], done["base_version"]),
+            "redline": reader.redline_of(kind, ops, done["clause_id"], done["base_version"]),
+            "collides": reader.would_collide(done["clause_id"], done["base_version"], kind, done["ranges"]),
+            "first_line": done["first_line"]}
+
+
+@bp.route("/documents/<id:document_id>/amend/preview", methods=["POST"])
+@document_action("amendment.propose")
+def preview(document_id):
+    """The live redline: the proposal form posts here as the delegate types; an HTML fragment comes back."""
+    form = AmendmentForm()
+    reader = Reader(g.document)
+    error = None
+    result = None
+    if not form.validate_on_submit():
+        error = _("The page has expired: reload it and try again.")
+    else:
+        try:
+            result = _preview(reader, dict(clause_id=_int(form.clause_id.data), kind=form.kind.data,
+                                           text=form.text.data, base_version=_int(form.base_version.data)))
+        except OperationError as failure:
+            error = " ".join(dict.fromkeys([*failure.fields.values()] or [failure.message]))
+    return render_template("amendments/_preview.html", preview=result, error=error), (422 if error else 200)
+
+
+# ---------------------------------------------------------------- reading
+
+def _filters_form(reader: Reader, ordered_all: list[Amendment]) -> tuple[FilterForm, Filters]:
+    form = FilterForm(request.args)
+    rows = reader.rows(reader.document.current_version).values()
+    form.clause_id.choices = choices([("", _("All clauses"))] + [(str(r.clause_id), r.number) for r in rows
+                                                                 if r.kind != "heading"])
+    form.status.choices = choices([("", _("Every status"))] + [(s.value, label(AMENDMENT_STATUS_LABELS, s))
+                                                               for s in AmendmentStatus])
+    movers = {a.mover.id: a.mover for a in ordered_all if a.mover is not None}
+    form.mover_id.choices = choices([("", _("Every mover"))] + [(str(p.id), p.name)
+                                                               for p in sorted(movers.values(), key=lambda p: p.name)])
+    organisations = sorted({p.organisation for p in movers.values() if p.organisation})
+    form.organisation.choices = choices([("", _("Every organisation"))] + [(o, o) for o in organisations])
+    status = request.args.get("status") or None
+    filters = Filters(status=status if status in {s.value for s in AmendmentStatus} else None,
+                      clause_id=_int(request.args.get("clause_id")), mover_id=_int(request.args.get("mover_id")),
+                      organisation=request.args.get("organisation") or None)
+    return form, filters
+
+
+def _matches(a: Amendment, f: Filters) -> bool:
+    return ((not f.status or a.status.value == f.status) and (f.clause_id is None or a.clause_id == f.clause_id)
+            and (f.mover_id is None or a.mover_id == f.mover_id)
+            and (not f.organisation or (a.mover is not None and a.mover.organisation == f.organisation)))
+
+
+@bp.route("/documents/<id:document_id>/amendments")
+@document_action("amendment.view")
+def index(document_id):
+    document = g.document
+    reader = Reader(document)
+    everything = reader.amendments()
+    form, filters = _filters_form(reader, everything)
+    shown = [a for a in everything if _matches(a, filters)]
+    by_id = {a.id: a for a in everything}
+    groups = [[by_id[i] for i in group] for group in reader.groups(everything)]
+    return render_template("amendments/index.html", meeting=document.meeting, document=document, reader=reader,
+                           amendments=shown, total=len(everything), groups=groups, form=form, by_id=by_id,
+                           roles=g.roles, filtered=filters != Filters())
+
+
+@bp.route("/amendments/<id:amendment_id>")
+@amendment_action("amendment.view")
+def view(amendment_id):
+    a = g.amendment
+    reader = Reader(g.document)
+    conflicts = [db.session.get(Amendment, i) for i in reader.conflicts_with(a)]
+    person = current_person()
+    return render_template("amendments/view.html", meeting=g.document.meeting, document=g.document, a=a,
+                           reader=reader, conflicts=conflicts, roles=g.roles, person=person,
+                           seconded=any(s.person_id == person.id for s in a.seconds),
+                           rule_out_form=RuleOutForm(), action_form=EmptyForm())
+
+
+@bp.route("/amendments/<id:amendment_id>/redline")
+@amendment_action("amendment.view")
+def redline(amendment_id):
+    """The redline alone, for the document page's inline toggle."""
+    a = g.amendment
+    return render_template("amendments/_inline.html", a=g.amendment, reader=Reader(g.document),
+                           conflicts=[db.session.get(Amendment, i) for i in Reader(g.document).conflicts_with(a)])
+
+
+# ---------------------------------------------------------------- acting on one amendment
+
+def _act(action, done_message):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            action(g.amendment, current_person())
+        except OperationError as error:
+            flash(error.message, "error")
+        else:
+            flash(done_message(g.amendment), "info")
+    else:
+        flash(_("The page has expired: reload it and try again."), "error")
+    return redirect(url_for("amendments.view", amendment_id=g.amendment.id))
+
+
+@bp.route("/amendments/<id:amendment_id>/second", methods=["POST"])
+@amendment_action("amendment.second")
+def second(amendment_id):
+    return _act(operations.second, lambda a: _("You have seconded %(number)s.", number=a.number))
+
+
+@bp.route("/amendments/<id:amendment_id>/unsecond", methods=["POST"])
+@amendment_action("amendment.second")
+def unsecond(amendment_id):
+    return _act(operations.unsecond, lambda a: _("Your second of %(number)s is withdrawn.", number=a.number))
+
+
+@bp.route("/amendments/<id:amendment_id>/withdraw", methods=["POST"])
+@amendment_action("amendment.move")
+def withdraw(amendment_id):
+    return _act(operations.withdraw, lambda a: _("%(number)s is withdrawn.", number=a.number))
+
+
+@bp.route("/amendments/<id:amendment_id>/admit", methods=["POST"])
+@amendment_action("amendment.screen")
+def admit(amendment_id):
+    return _act(operations.admit, lambda a: _("%(number)s is admitted.", number=a.number))
+
+
+@bp.route("/amendments/<id:amendment_id>/rule-out", methods=["POST"])
+@amendment_action("amendment.screen")
+def rule_out(amendment_id):
+    a = g.amendment
+    form = RuleOutForm()
+    if form.validate_on_submit():
+        try:
+            operations.rule_out(a, current_person(), form.reason.data)
+        except OperationError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("%(number)s is ruled out of order.", number=a.number), "info")
+            return redirect(url_for("amendments.view", amendment_id=a.id))
+    reader = Reader(g.document)
+    person = current_person()
+    return render_template("amendments/view.html", meeting=g.document.meeting, document=g.document, a=a,
+                           reader=reader, conflicts=[db.session.get(Amendment, i) for i in reader.conflicts_with(a)],
+                           roles=g.roles, person=person, seconded=any(s.person_id == person.id for s in a.seconds),
+                           rule_out_form=form, action_form=EmptyForm()), 422
+
+
+@bp.route("/amendments/<id:amendment_id>/revise", methods=["GET", "POST"])
+@amendment_action("amendment.move")
+def revise(amendment_id):
+    a = g.amendment
+    person = current_person()
+    if a.mover_id != person.id:
+        flash(_("Only the mover may revise this amendment."), "error")
+        return redirect(url_for("amendments.view", amendment_id=a.id))
+    if a.status is not AmendmentStatus.submitted:
+        flash(_("Only a submitted amendment can be revised; this one is “%(status)s”.",
+                status=label(AMENDMENT_STATUS_LABELS, a.status)), "error")
+        return redirect(url_for("amendments.view", amendment_id=a.id))
+    form = ReviseForm()
+    if request.method == "GET":
+        form.text.data, form.title.data, form.reason.data = a.text, a.title, a.reason
+        form.base_version.data = str(g.document.current_version)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.revise(a, person, text=form.text.data, title=form.title.data, reason=form.reason.data,
+                              base_version=_int(form.base_version.data))
+        except OperationError as error:
+            apply_errors(form, error)
+            status = error.status
+        else:
+            flash(_("%(number)s is revised.", number=a.number), "info")
+            return redirect(url_for("amendments.view", amendment_id=a.id))
+    elif form.errors:
+        status = 422
+    reader = Reader(g.document)
+    return render_template("amendments/revise.html", meeting=g.document.meeting, document=g.document, a=a,
+                           form=form, reader=reader), status
+
+
+# ---------------------------------------------------------------- compositing
+
+@bp.route("/m/<slug>/composite", methods=["GET", "POST"])
+@meeting_action("amendment.composite")
+def composite(slug):
+    form = CompositeForm()
+    raw = request.values.getlist("amendment") or (form.amendment_ids.data or "").split(",")
+    ids = sorted({i for i in (_int(x) for x in raw) if i is not None})
+    originals = []
+    if ids:
+        from motions.documents.models import Document
+
+        originals = db.session.execute(
+            db.select(Amendment).join(Document, Amendment.document_id == Document.id)
+            .where(Amendment.id.in_(ids), Document.meeting_id == g.meeting.id).order_by(Amendment.id)
+        ).scalars().all()
+    form.amendment_ids.data = ",".join(str(a.id) for a in originals)
+    status = 200
+    if request.method == "POST" and form.submit.data and form.validate_on_submit():
+        try:
+            made = operations.composite(g.meeting, current_person(), amendment_ids=[a.id for a in originals],
+                                        text=form.text.data, title=form.title.data, reason=form.reason.data)
+        except OperationError as error:
+            apply_errors(form, error)
+            if "amendment_ids" in error.fields:
+                flash(error.fields["amendment_ids"], "error")
+            status = error.status
+        else:
+            flash(_("The composite %(number)s is made and admitted.", number=made.number), "info")
+            return redirect(url_for("amendments.view", amendment_id=made.id))
+    elif request.method == "POST" and not form.submit.data:
+        # coming from the list's check boxes: start the composite from the first original's text
+        first = originals[0] if originals else None
+        if first is not None and first.kind is not AmendmentKind.delete:
+            form.text.data = first.text
+        if len(originals) < 2:
+            flash(_("Choose at least two amendments to composite."), "error")
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    document = None
+    reader = None
+    if originals:
+        from motions.documents.models import Document
+
+        document = db.session.get(Document, originals[0].document_id)
+        reader = Reader(document)
+    return render_template("amendments/composite.html", meeting=g.meeting, form=form, originals=originals,
+                           document=document, reader=reader, pending=PENDING), status
+

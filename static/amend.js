@@ -1,0 +1,51 @@
+/* motions: the live redline while a delegate edits a clause, and amendments shown inline on demand.
+   Progressive enhancement: without this script the forms and links work as they are. No inline code (CSP). */
+(function () {
+  "use strict";
+
+  var form = document.querySelector("form[data-preview-url]");
+  if (form) {
+    var out = document.getElementById("redline-preview");
+    var timer = null;
+    var sent = 0;
+    var shown = 0;
+    var update = function () {
+      var mine = ++sent;
+      var data = new FormData(form);
+      data.delete("submit");
+      fetch(form.getAttribute("data-preview-url"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" }
+      }).then(function (response) {
+        return response.text();
+      }).then(function (html) {
+        if (mine < shown) { return; } // an older answer arriving late
+        shown = mine;
+        out.innerHTML = html; // server-rendered, escaped by the templates
+      }).catch(function () { /* offline for a moment: the next keystroke tries again */ });
+    };
+    var later = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(update, 250);
+    };
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+  }
+
+  var details = document.querySelectorAll("details[data-src]");
+  Array.prototype.forEach.call(details, function (item) {
+    item.addEventListener("toggle", function () {
+      if (!item.open || item.getAttribute("data-loaded")) { return; }
+      item.setAttribute("data-loaded", "1");
+      var body = item.querySelector(".inline-body");
+      fetch(item.getAttribute("data-src"), { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      }).then(function (html) {
+        body.innerHTML = html;
+      }).catch(function () {
+        item.removeAttribute("data-loaded");
+      });
+    });
+  });
+})();
