@@ -8,23 +8,10 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT.parent / "shared" / "seeds" / "004_a8fe0755eb1f9db2.txt"
-
-
-def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
+from bench.common import SEED, row, timed
 
 
 def synthetic_platform(clauses: int = 200) -> str:
@@ -44,12 +31,6 @@ def corpus() -> tuple[str, str]:
         return SEED.read_text(encoding="utf-8"), f"seed 004 ({SEED.stat().st_size // 1024} KB)"
     text = synthetic_platform(2000)
     return text, f"synthetic ({len(text.encode()) // 1024} KB; ../shared absent)"
-
-
-def row(name: str, samples: list[float], note: str = "") -> tuple:
-    ms = sorted(s * 1000 for s in samples)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    return (name, len(ms), statistics.median(ms), p95, note)
 
 
 def main() -> int:
@@ -111,6 +92,10 @@ def main() -> int:
         rows.append(row(f"GET document page: {label}", timed(lambda: client.get(f"/documents/{ids[0]}"), 5)))
         rows.append(row("GET /api/v1/documents/{id}, 200 clauses",
                         timed(lambda: client.get(f"/api/v1/documents/{pids[0]}"), 20)))
+
+        from bench import amendments
+
+        amendments.run(app, rows, amendments=int(os.environ.get("BENCH_AMENDMENTS", "3000")))
 
     print(f"machine: {platform.node()} · {platform.processor() or platform.machine()} · "
           f"{os.cpu_count()} cores · Python {platform.python_version()} · {platform.platform()}")
