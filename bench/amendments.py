@@ -101,8 +101,19 @@ def run(app, rows: list, *, amendments: int = 3000, delegates: int = 2000, seed:
         first = timed(propose_one, amendments - 100)
         rows.append(row(f"propose amendments 1–{amendments - 100} ({source}, {words} words)", first,
                         f"{db_name}; {time.perf_counter() - start:.0f} s in all"))
-        rows.append(row(f"propose an amendment with {amendments - 100}+ stored", timed(propose_one, 100),
-                        "diff + patch + collision check + number + commit"))
+        from motions.auth.operations import issue_token
+
+        bearer = {"Authorization": "Bearer " + issue_token(persons[people[1]])}
+        api = app.test_client()
+
+        def propose_by_api():
+            r = rng.choice(rows_)
+            response = api.post(f"/api/v1/documents/{document_id}/amendments", headers=bearer,
+                                json={"clause_id": r.clause_id, "kind": "modify", "text": edit(r.text, rng)})
+            assert response.status_code == 201, response.get_data(as_text=True)
+
+        rows.append(row(f"POST an amendment (API) with {amendments - 100}+ stored", timed(propose_by_api, 100),
+                        "diff + patch + number + commit + collision check for the answer"))
 
         reader = Reader(document)
         rows.append(row(f"recompute all collisions, {amendments} amendments (stored ranges)",

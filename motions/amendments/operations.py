@@ -53,6 +53,15 @@ def clause_rows(document_id: int, version_number: int) -> dict[int, ClauseText]:
     return {row.clause_id: row for row in rows}
 
 
+def clause_row(document_id: int, version_number: int, clause_id: int) -> ClauseText | None:
+    """One clause as it stands in one version (None when the version has no such clause)."""
+    return db.session.execute(
+        db.select(ClauseText).join(DocumentVersion, ClauseText.version_id == DocumentVersion.id)
+        .where(DocumentVersion.document_id == document_id, DocumentVersion.number == version_number,
+               ClauseText.clause_id == clause_id)
+    ).scalar_one_or_none()
+
+
 def _version(document: Document, number: int) -> DocumentVersion:
     version = document.version(number)
     if version is None:  # cannot happen for a stored amendment: versions are never deleted
@@ -151,15 +160,16 @@ def _checked(document: Document, *, clause_id, kind, text, title, reason, base_v
             _("The document has changed since this amendment was started (version %(old)s, now version "
               "%(new)s): look at the clause again and redo the change.", old=base_version,
               new=document.current_version), code="stale_base_version")
-    rows = clause_rows(document.id, document.current_version)
     row = None
     if clause_id is None:
         if kind is not AmendmentKind.insert_after:
             fields["clause_id"] = _("Choose the clause to amend.")
-    elif not isinstance(clause_id, int) or isinstance(clause_id, bool) or clause_id not in rows:
+    elif not isinstance(clause_id, int) or isinstance(clause_id, bool) or not 1 <= clause_id <= 2**31 - 1:
         fields["clause_id"] = _("There is no such clause in this document.")
     else:
-        row = rows[clause_id]
+        row = clause_row(document.id, document.current_version, clause_id)
+        if row is None:
+            fields["clause_id"] = _("There is no such clause in this document.")
     if kind in (AmendmentKind.modify, AmendmentKind.insert_after) and "text" not in fields and not text:
         fields["text"] = (_("Enter the clause as it should read; to strike it out, propose its deletion.")
                           if kind is AmendmentKind.modify else _("Enter the text of the new clause."))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext
 
 from motions.amendments.models import PENDING, Amendment, AmendmentKind, AmendmentStatus
-from motions.amendments.operations import clause_rows
+from motions.amendments.operations import clause_row, clause_rows
 from motions.auth.models import Person
 from motions.documents.models import ClauseText, Document
 from motions.extensions import db
@@ -52,8 +52,17 @@ class Reader:
         self._lines: dict[tuple[int, int], list[str]] = {}
         self._widths: dict[int, int] = {}
         self._collisions: dict[int, list[int]] | None = None
+        self._clause_collisions: dict[int | None, dict[int, list[int]]] = {}
         self._numbers: dict[int, str] = {}
-        self.where = positions(document)
+        self._where: dict[int, int] | None = None
+        self._single: dict[tuple[int, int], ClauseText | None] = {}
+
+    @property
+    def where(self) -> dict[int, int]:
+        """Each clause's place in the current version (loaded when an order is needed)."""
+        if self._where is None:
+            self._where = positions(self.document)
+        return self._where
 
     # ----- layouts
     def rows(self, version: int) -> dict[int, ClauseText]:
@@ -68,9 +77,17 @@ class Reader:
         return self._widths[version]
 
     def row(self, amendment: Amendment) -> ClauseText | None:
-        if amendment.clause_id is None:
+        return self._row(amendment.base_version, amendment.clause_id)
+
+    def _row(self, version: int, clause_id: int | None) -> ClauseText | None:
+        if clause_id is None:
             return None
-        return self.rows(amendment.base_version).get(amendment.clause_id)
+        if version in self._rows:
+            return self._rows[version].get(clause_id)
+        key = (version, clause_id)
+        if key not in self._single:  # one amendment on its own: one clause, not the whole version
+            self._single[key] = clause_row(self.document.id, version, clause_id)
+        return self._single[key]
 
     def _wrapped(self, version: int, row: ClauseText) -> list[str]:
         key = (version, row.clause_id)
@@ -85,14 +102,14 @@ class Reader:
     # ----- what an amendment says
     def describe(self, kind: str, ops, clause_id: int | None, version: int) -> str:
         """The conference-paper instruction for a change to a clause at a version."""
-        row = self.rows(version).get(clause_id) if clause_id is not None else None
+        row = self._row(version, clause_id)
         if kind == "insert_after":
             return summary("insert_after", ops, [], 0, anchor_line=row.last_line if row else None, gettext=gettext)
         return summary(kind, ops, self._wrapped(version, row), row.first_line, gettext=gettext)
 
     def redline_of(self, kind: str, ops, clause_id: int | None, version: int):
         """The clause's lines with the change marked, or [] for a new clause (shown whole)."""
-        row = self.rows(version).get(clause_id) if clause_id is not None else None
+        row = self._row(version, clause_id)
         if kind == "insert_after" or row is None:
             return []
         return redline(ops, self._wrapped(version, row), row.first_line)
@@ -123,7 +140,23 @@ class Reader:
     def conflicts_with(self, amendment: Amendment) -> list[int]:
         if amendment.status not in PENDING:
             return []
-        return self.collisions().get(amendment.id, [])
+        if self._collisions is not None:
+            return self._collisions.get(amendment.id, [])
+        # one amendment: only the pending amendments to its clause need looking at
+        if amendment.clause_id not in self._clause_collisions:
+            pending = db.session.execute(
+                db.select(Amendment.id, Amendment.number, Amendment.clause_id, Amendment.base_version,
+                          Amendment.kind, Amendment.ranges)
+                .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING),
+                       Amendment.clause_id.is_(None) if amendment.clause_id is None
+                       else Amendment.clause_id == amendment.clause_id)
+                .order_by(Amendment.id)
+            ).all()
+            self._numbers.update({p.id: p.number for p in pending})
+            self._clause_collisions[amendment.clause_id] = find_collisions(
+                [Candidate(key=p.id, clause=p.clause_id, base=p.base_version, kind=p.kind.value,
+                           ranges=[tuple(r) for r in p.ranges or []]) for p in pending])
+        return self._clause_collisions[amendment.clause_id].get(amendment.id, [])
 
     def number_of(self, amendment_id: int) -> str:
         if amendment_id not in self._numbers:
@@ -164,6 +197,8 @@ class Reader:
                                                  db.selectinload(Amendment.originals))).scalars().all()
         for a in found:
             self._numbers[a.id] = a.number
+        for version in {a.base_version for a in found}:  # a list: whole versions, one query each
+            self.rows(version)
         return sorted(found, key=lambda a: order_key(a, self.where))
 
     def by_clause(self) -> dict[int | None, list]:

@@ -122,9 +122,13 @@ def test_the_error_schema_is_the_contracts(spec):
 @pytest.fixture
 def world(factory):
     slug = factory.meeting("congress", self_checkin=True)
-    factory.person(slug, "delegate", "chair", "secretary", "organiser", email="all@example.org", organiser=True)
+    everyone = factory.person(slug, "delegate", "chair", "secretary", "organiser", email="all@example.org",
+                              organiser=True)
     doc_id = factory.document(slug, "# Aims\n\nFirst clause.\n\n- an item\n")
-    return SimpleNamespace(slug=slug, doc_id=doc_id, headers={"Authorization": f"Bearer {factory.token('all@example.org')}"})
+    open_id = factory.document(slug, "# Aims\n\nFirst clause.\n\n- an item\n", title="Open", state="open")
+    amendment_id = factory.amendment(open_id, everyone, replace=("First", "Our first"))
+    return SimpleNamespace(slug=slug, doc_id=doc_id, open_id=open_id, amendment_id=amendment_id,
+                           headers={"Authorization": f"Bearer {factory.token('all@example.org')}"})
 
 
 def _schema(spec, path: str, method: str, status: str) -> dict:
@@ -175,7 +179,7 @@ def test_answers_match_the_described_schemas(client, spec, world):
 
 def test_required_request_fields_are_enforced(client, spec, world):
     """Each field the description calls required, when left out, is named in a 422."""
-    concrete = {"{slug}": world.slug, "{document_id}": str(world.doc_id)}
+    concrete = {"{slug}": world.slug, "{document_id}": str(world.doc_id), "{amendment_id}": str(world.amendment_id)}
     checked = 0
     for path, item in spec["paths"].items():
         for method, op in item.items():
