@@ -71,9 +71,13 @@ def _version(document: Document, number: int) -> DocumentVersion:
 
 # ---------------------------------------------------------------- checking input
 
+_LINE_BREAKS = re.compile(r"\s*[\n\r\u2028\u2029]+\s*")
+
+
 def _clean_line(value, name: str, limit: int, fields: dict, *, required: bool = False) -> str:
+    """A one-line field (a title): line breaks become one space."""
     value = value if isinstance(value, str) else ""
-    value = unicodedata.normalize("NFC", value).strip()
+    value = _LINE_BREAKS.sub(" ", unicodedata.normalize("NFC", value)).strip()
     if required and not value:
         fields[name] = _("This field is required.")
     elif len(value) > limit:
@@ -105,10 +109,10 @@ def _clean_text(value, fields: dict) -> str:
     if _CONTROL.search(raw):
         fields["text"] = _("The text must not contain control characters.")
         return ""
-    return single_line(raw)
+    return single_line(raw.replace("\u2028", "\n").replace("\u2029", "\n"))
 
 
-def _require_open(document: Document) -> None:
+def require_open(document: Document) -> None:
     if document.state is not DocumentState.open:
         raise StateConflict(_("Amendments to this document are closed: it is “%(state)s”.",
                               state=label_document_state(document)), code="amendments_closed")
@@ -155,6 +159,10 @@ def _checked(document: Document, *, clause_id, kind, text, title, reason, base_v
     title = _clean_line(title, "title", MAX_TITLE, fields)
     reason = _clean_multiline(reason, "reason", MAX_REASON, fields)
     text = _clean_text(text, fields) if kind is not AmendmentKind.delete else ""
+    if base_version is not None and (not isinstance(base_version, int) or isinstance(base_version, bool)
+                                     or not 1 <= base_version <= document.current_version):
+        raise ValidationFailed(_("The amendment cannot be submitted as it is."), fields={
+            "base_version": _("This document has no version %(n)s.", n=base_version)})
     if base_version is not None and base_version != document.current_version:
         raise StateConflict(
             _("The document has changed since this amendment was started (version %(old)s, now version "
@@ -280,7 +288,7 @@ def _commit():
 
 def propose(document: Document, person: Person, *, clause_id, kind, text=None, title=None, reason=None,
             base_version=None) -> Amendment:
-    _require_open(document)
+    require_open(document)
     values = _checked(document, clause_id=clause_id, kind=kind, text=text, title=title, reason=reason,
                       base_version=base_version)
 
@@ -301,7 +309,14 @@ def revise(amendment: Amendment, person: Person, *, text=None, title=None, reaso
         raise StateConflict(_("Only a submitted amendment can be revised; this one is “%(status)s”.",
                               status=label(AMENDMENT_STATUS_LABELS, amendment.status)), code="illegal_transition")
     document = db.session.get(Document, amendment.document_id)
-    _require_open(document)
+    require_open(document)
+    if amendment.base_version != document.current_version and base_version != document.current_version:
+        # its text was written against an older version: re-diffing it against the current clause would
+        # silently undo what changed in between, so the mover must restate it against the current version
+        raise StateConflict(
+            _("This amendment was written against version %(old)s and the document is now at version %(new)s: "
+              "restate its text against the current version.", old=amendment.base_version,
+              new=document.current_version), code="stale_base_version")
     values = _checked(document, clause_id=amendment.clause_id, kind=amendment.kind.value,
                       text=text if amendment.kind is not AmendmentKind.delete else None,
                       title=title, reason=reason, base_version=base_version)

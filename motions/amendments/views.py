@@ -113,6 +113,7 @@ def preview(document_id):
         error = _("The page has expired: reload it and try again.")
     else:
         try:
+            operations.require_open(g.document)
             result = _preview(reader, dict(clause_id=_int(form.clause_id.data), kind=form.kind.data,
                                            text=form.text.data, base_version=_int(form.base_version.data)))
         except OperationError as failure:
@@ -261,6 +262,10 @@ def revise(amendment_id):
     if request.method == "GET":
         form.text.data, form.title.data, form.reason.data = a.text, a.title, a.reason
         form.base_version.data = str(g.document.current_version)
+        if a.base_version != g.document.current_version:
+            flash(_("This amendment was written against version %(old)s and the document is now at version %(new)s: "
+                    "check its text against the clause as it stands now.", old=a.base_version,
+                    new=g.document.current_version), "error")
     status = 200
     if form.validate_on_submit():
         try:

@@ -52,6 +52,7 @@ PREVIEW = obj({"ops": OPS, "summary": {"type": "string"}, "conflicts_with": {"ty
        body=AMENDMENT_IN, response=PREVIEW, errors=(400, 401, 403, 404, 409, 413, 422))
 def preview(document_id):
     data = json_body()
+    operations.require_open(g.document)
     values = operations.preview(g.document, clause_id=data.get("clause_id"), kind=data.get("kind"),
                                 text=data.get("text"), base_version=data.get("base_version"))
     reader = Reader(g.document)
