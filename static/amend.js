@@ -30,6 +30,25 @@
     };
     form.addEventListener("input", later);
     form.addEventListener("change", later);
+    // Another clause (or kind) chosen before anything was typed: load the form for it, so that the
+    // text box holds that clause's text. Once the delegate has typed, nothing is thrown away.
+    var text = form.querySelector("textarea[name=text]");
+    var untouched = text ? text.value : "";
+    var reload = function () {
+      if (text && text.value !== untouched) { return; }
+      var clause = form.querySelector("select[name=clause_id]");
+      var kind = form.querySelector("input[name=kind]:checked");
+      var url = new URL(window.location.href);
+      url.search = "";
+      if (clause && clause.value) { url.searchParams.set("clause", clause.value); }
+      if (kind) { url.searchParams.set("kind", kind.value); }
+      window.location.assign(url.toString());
+    };
+    var clauseSelect = form.querySelector("select[name=clause_id]");
+    if (clauseSelect) { clauseSelect.addEventListener("change", reload); }
+    Array.prototype.forEach.call(form.querySelectorAll("input[name=kind]"), function (radio) {
+      radio.addEventListener("change", reload);
+    });
   }
 
   var details = document.querySelectorAll("details[data-src]");
