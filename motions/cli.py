@@ -40,7 +40,7 @@ def demo() -> None:
     """Create the founding meeting with its draft platform and demo people (idempotent)."""
     from motions.demo import load_demo
 
-    logins = load_demo()
+    logins = load_demo(amendments=True)
     click.echo(_("Demo meeting: %(path)s", path="/m/founding-meeting/"))
     click.echo(_("Demo sign-ins (email / password):"))
     for role, email, password in logins:

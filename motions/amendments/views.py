@@ -230,11 +230,13 @@ def admit(amendment_id):
 def rule_out(amendment_id):
     a = g.amendment
     form = RuleOutForm()
+    status = 422
     if form.validate_on_submit():
         try:
             operations.rule_out(a, current_person(), form.reason.data)
         except OperationError as error:
             apply_errors(form, error)
+            status = error.status
         else:
             flash(_("%(number)s is ruled out of order.", number=a.number), "info")
             return redirect(url_for("amendments.view", amendment_id=a.id))
@@ -243,7 +245,7 @@ def rule_out(amendment_id):
     return render_template("amendments/view.html", meeting=g.document.meeting, document=g.document, a=a,
                            reader=reader, conflicts=[db.session.get(Amendment, i) for i in reader.conflicts_with(a)],
                            roles=g.roles, person=person, seconded=any(s.person_id == person.id for s in a.seconds),
-                           rule_out_form=form, action_form=EmptyForm()), 422
+                           rule_out_form=form, action_form=EmptyForm()), status
 
 
 @bp.route("/amendments/<id:amendment_id>/revise", methods=["GET", "POST"])

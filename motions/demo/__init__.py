@@ -16,8 +16,11 @@ TITLE = "Founding meeting: united workers campaign for the people of China, Taiw
 PASSWORD = "solidarity"  # demo only: printed by `motions demo`
 
 
-def load_demo() -> list[tuple[str, str, str]]:
-    """Create what is missing of the demo meeting; running it twice changes nothing."""
+def load_demo(*, amendments: bool = False) -> list[tuple[str, str, str]]:
+    """Create what is missing of the demo meeting; running it twice changes nothing.
+
+    With `amendments`, the platform also gets a few amendments, as a meeting has them a week
+    before: one seconded and admitted, one that collides with it, and a new clause."""
     meeting = db.session.execute(db.select(Meeting).filter_by(slug=SLUG)).scalar_one_or_none()
     if meeting is None:
         meeting = meetings.create_meeting({"slug": SLUG, "title": TITLE, "seconders_required": 1,
@@ -40,4 +43,36 @@ def load_demo() -> list[tuple[str, str, str]]:
                              format="markdown", kind="platform", by_id=None)
         document = meeting.documents[0]
         docs.set_state(document, "open")
+    if amendments:
+        _demo_amendments(meeting)
     return [(", ".join(r.roles), r.email, PASSWORD) for r in rows]
+
+
+def _person(email: str) -> Person:
+    return db.session.execute(db.select(Person).filter_by(email=email)).scalar_one()
+
+
+def _demo_amendments(meeting: Meeting) -> None:
+    from motions.amendments import operations as amend
+    from motions.amendments.models import Amendment
+
+    document = meeting.documents[0]
+    if document.state.value != "open" or db.session.execute(
+            db.select(Amendment.id).where(Amendment.document_id == document.id).limit(1)).first():
+        return
+    rows = {row.text.split(":")[0].split(",")[0]: row for row in document.version().clause_texts}
+    climate = rows["For environmental protections"]
+    racism = next(row for row in document.version().clause_texts if row.text.startswith("Fight racism"))
+    first = amend.propose(document, _person("delegate1@example.org"), clause_id=climate.clause_id, kind="modify",
+                          text=climate.text.replace("just transition", "a just transition for workers"),
+                          title="A just transition for workers",
+                          reason="The transition must not be paid for by the workers who lose their jobs.")
+    amend.second(first, _person("delegate2@example.org"))
+    amend.admit(first, _person("chair@example.org"))
+    amend.propose(document, _person("delegate3@example.org"), clause_id=climate.clause_id, kind="modify",
+                  text=climate.text.replace("just transition", "a just transition led by workers and their unions"),
+                  title="Led by the unions", reason="Workers must lead the transition, not only gain from it.")
+    amend.propose(document, _person("delegate4@example.org"), clause_id=racism.clause_id, kind="insert_after",
+                  text="Defend Chinese, Tibetan, Uyghur and Hong Kong students and workers in the UK against "
+                       "surveillance and intimidation by agents of the Chinese state.",
+                  title="Transnational repression", reason="Our members are watched and threatened here too.")

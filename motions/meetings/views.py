@@ -21,9 +21,11 @@ def apply_errors(form, error: OperationError) -> None:
     shown = False
     for name, message in error.fields.items():
         field = getattr(form, name, None)
-        if field is not None:
+        if field is not None and field.type != "HiddenField":
             field.errors = list(field.errors) + [message]
             shown = True
+        elif field is not None:  # a hidden field has no place on the page to show its message
+            flash(message, "error")
     if not shown or not error.fields:
         flash(error.message, "error")
 

@@ -73,6 +73,13 @@ def test_demo_creates_the_founding_meeting_and_is_idempotent(app, runner, client
     chair = token_for(client, "chair@example.org", "solidarity").get_json()["token"]
     people = client.get("/api/v1/meetings/founding-meeting/people", headers=bearer(chair)).get_json()
     assert {p["email"] for p in people} >= {"chair@example.org", "secretary@example.org", "delegate8@example.org"}
+    # and the platform has amendments to look at: one admitted, one colliding with it, a new clause
+    listed = client.get("/api/v1/documents/1/amendments", headers=bearer(token)).get_json()
+    assert [(a["number"], a["kind"], a["status"], a["mover"]["name"]) for a in listed] == [
+        ("A1", "modify", "admitted", "Alex Chan"), ("A2", "modify", "submitted", "Chloe Martin"),
+        ("A3", "insert_after", "submitted", "Dawa Tsering")]
+    assert listed[0]["conflicts_with"] == [listed[1]["id"]] and listed[2]["conflicts_with"] == []
+    assert [s["name"] for s in listed[0]["seconders"]] == ["Bilal Tursun"]
 
 
 def test_demo_completes_a_partly_loaded_demo(app, runner, factory):
