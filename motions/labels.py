@@ -1,7 +1,7 @@
 """Translatable labels for the values stored in the database (roles, states, kinds)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from motions.i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
     "delegate": _l("delegate"),

@@ -210,11 +210,26 @@ def _quote(text: str) -> str:
 
 
 def _word_before(text: str) -> str | None:
-    """The last word token of ``text`` (None if it has none)."""
-    for token in reversed(tokenize(text)):
-        if is_word_token(token):
-            return token
-    return None
+    """The last word token of ``text`` (None if it has none).
+
+    Only the end of the text is tokenised, in a window that widens until the word found does not
+    touch the window's start (where it might be cut) or the window is the whole text: a list of
+    3,000 amendments would otherwise tokenise whole clauses 3,000 times."""
+    size = 64
+    while True:
+        whole = size >= len(text)
+        tokens = tokenize(text if whole else text[-size:])
+        for i in range(len(tokens) - 1, -1, -1):
+            if is_word_token(tokens[i]):
+                if i == 0 and not whole:
+                    break  # the word may go on before the window: widen it
+                return tokens[i]
+        else:
+            if whole:
+                return None
+        if whole:
+            return None
+        size *= 4
 
 
 def instructions(

@@ -262,3 +262,17 @@ def test_redline_covers_every_line_once(edits):
     for item in items:
         cited = [item.line] if isinstance(item, Insert) else [item.first, item.last]
         assert all(34 <= n <= 37 for n in cited)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab c,.'-\u00e9\u4e00\u3042 ")), max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_word_before_reads_only_the_end_yet_agrees_with_the_whole_text(text):
+    """The windowed look-up gives the same word as tokenising the whole text, also for words longer
+    than the first window (64 characters)."""
+    from motions.text.diff import is_word_token, tokenize
+    from motions.text.summary import _word_before
+
+    whole = [t for t in tokenize(text) if is_word_token(t)]
+    assert _word_before(text) == (whole[-1] if whole else None)
+    long_word = "x" * 150
+    assert _word_before(text + " " + long_word) == long_word
