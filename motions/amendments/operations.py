@@ -59,14 +59,8 @@ def clause_row(document_id: int, version_number: int, clause_id: int) -> ClauseT
         db.select(ClauseText).join(DocumentVersion, ClauseText.version_id == DocumentVersion.id)
         .where(DocumentVersion.document_id == document_id, DocumentVersion.number == version_number,
                ClauseText.clause_id == clause_id)
+        .options(db.contains_eager(ClauseText.version))
     ).scalar_one_or_none()
-
-
-def _version(document: Document, number: int) -> DocumentVersion:
-    version = document.version(number)
-    if version is None:  # cannot happen for a stored amendment: versions are never deleted
-        raise NotFound(_("This document has no version %(n)s.", n=number))
-    return version
 
 
 # ---------------------------------------------------------------- checking input
@@ -185,9 +179,9 @@ def _checked(document: Document, *, clause_id, kind, text, title, reason, base_v
         fields["text"] = _("This amendment changes nothing: edit the text of the clause.")
     if fields:
         raise ValidationFailed(_("The amendment cannot be submitted as it is."), fields=fields)
-    version = _version(document, document.current_version)
+    width = row.version.line_width if row is not None else document.meeting.line_width
     return {"kind": kind, "clause_id": clause_id, "title": title, "reason": reason, "text": text,
-            "base_version": document.current_version, **_derive(kind, row, text, version.line_width)}
+            "base_version": document.current_version, **_derive(kind, row, text, width)}
 
 
 def preview(document: Document, *, clause_id, kind, text, base_version=None) -> dict:
@@ -224,13 +218,18 @@ def _insert_numbered(document: Document, build) -> Amendment:
         amendment = build()
         amendment.number, amendment.sequence = _next_number(document, amendment.first_line)
         db.session.add(amendment)
+        session = db.session()
+        keep, session.expire_on_commit = session.expire_on_commit, False
         try:
+            # what was just written is what the answer shows: no need to read it all back
             db.session.commit()
             return amendment
         except IntegrityError:
             db.session.rollback()
             if attempt == 4:
                 raise
+        finally:
+            session.expire_on_commit = keep
     raise AssertionError("unreachable")
 
 
