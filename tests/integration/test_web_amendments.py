@@ -182,8 +182,8 @@ def _checked_kind(response, kind: str) -> bool:
 
 
 # a redline's inserted and deleted words, with the words screen readers announce
-INS = r'<ins><span class="visually-hidden">\[insert:</span>'
-DEL = r'<del><span class="visually-hidden">\[delete:</span>'
+INS = r'<ins class="added"><span class="visually-hidden">\[insert:</span>'
+DEL = r'<del class="removed"><span class="visually-hidden">\[delete:</span>'
 
 
 def _list_order(response) -> list[str]:
@@ -257,7 +257,7 @@ def test_propose_a_new_clause_after_a_clause(app, client, auth, factory):
     assert a["number"] == "A1" and a["base_version"] == 1
     page = client.get(response.location)
     assert "Insert after line 4: “Free press.”" in _text(page)
-    assert re.search(r'<ins class="block"[^>]*>' + INS[5:] + r"Free press\.<span", _html(page))
+    assert re.search(r'<ins class="added block"[^>]*>' + INS[len('<ins class="added">'):] + r"Free press\.<span", _html(page))
 
 
 def test_propose_a_new_clause_at_the_start(app, client, auth, factory):
@@ -357,7 +357,7 @@ def test_preview_fragment_shows_the_redline_and_stores_nothing(app, client, auth
                                "base_version": "1", "text": "Free press."})
     assert response.status_code == 200
     assert "Insert after line 4: “Free press.”" in _text(response)
-    assert '<ins class="block"' in _html(response)
+    assert '<ins class="added block"' in _html(response)
     assert _amendments(app) == []
 
 
@@ -402,7 +402,7 @@ def test_preview_of_bad_input_is_a_clear_error_fragment(app, client, auth, facto
         assert response.status_code == 422, message
         assert '<p class="error">' in _html(response), message
         assert _text(response) == message
-        assert "<del>" not in _html(response) and "<ins>" not in _html(response)
+        assert "<del" not in _html(response) and "<ins" not in _html(response)
     # written against a version that is no longer the current one
     _new_version(app, w.document)
     response = auth.post(f"/documents/{w.document}/amend/preview",
