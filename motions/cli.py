@@ -118,8 +118,38 @@ def create_user(email, name, password, organisation, organiser, slug, roles, vot
         click.echo(_("Saved %(email)s.", email=person.email))
 
 
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log of every meeting."""
+
+
+@audit_group.command("verify")
+@click.option("--meeting", "slug", help="Check only this meeting's log (its short name).")
+@with_appcontext
+def audit_verify(slug: str | None) -> None:
+    """Recompute every hash and link of the audit log; exit 1 and say where when the chain is broken."""
+    from flask_babel import ngettext
+
+    from motions import audit
+    from motions.meetings import operations as meetings
+
+    try:
+        meeting = meetings.get_meeting(slug) if slug else None
+    except OperationError as error:
+        _fail(error)
+    report = audit.verify_report(meeting.id if meeting is not None else None)
+    for problem in report.problems:
+        click.echo(_("meeting %(slug)s: %(problem)s", slug=report.slugs.get(problem.meeting_id, problem.meeting_id),
+                     problem=audit.describe(problem)), err=True)
+    if report.problems:
+        sys.exit(1)
+    click.echo(_("audit log: %(entries)s in %(meetings)s, chain intact",
+                 entries=ngettext("%(num)d entry", "%(num)d entries", report.entries),
+                 meetings=ngettext("%(num)d meeting", "%(num)d meetings", report.meetings)))
+
+
 def register(app) -> None:
-    for command in (init_db, demo, import_document, create_user):
+    for command in (init_db, demo, import_document, create_user, audit_group):
         app.cli.add_command(command)
 
 

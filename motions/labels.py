@@ -77,3 +77,36 @@ AMENDMENT_EVENT_LABELS = {
     "composited_from": _l("composite of"),
     "renumbered": _l("renumbered as"),
 }
+
+# the audit log: what an entry's action was
+AUDIT_ACTION_LABELS = {
+    "amendment.submitted": _l("amendment submitted"),
+    "amendment.seconded": _l("amendment seconded"),
+    "amendment.unseconded": _l("second withdrawn"),
+    "amendment.revised": _l("amendment revised"),
+    "amendment.withdrawn": _l("amendment withdrawn"),
+    "amendment.admitted": _l("amendment admitted"),
+    "amendment.ruled_out": _l("amendment ruled out of order"),
+    "amendment.composited": _l("amendment composited"),
+    "amendment.composite_made": _l("composite amendment made"),
+    "attendance.changed": _l("attendance changed"),
+    "meeting.state": _l("meeting state changed"),
+    "document.state": _l("document state changed"),
+}
+
+ATTENDANCE_LABELS = {
+    "present": _l("present"),
+    "absent": _l("absent"),
+}
+
+# the audit log: what the details of an entry are called (other keys show as they are stored)
+AUDIT_DATA_LABELS = {
+    "kind": _l("kind"),
+    "seconders": _l("seconders"),
+    "seconders_released": _l("seconders released"),
+    "revision": _l("revision"),
+    "reason": _l("reason"),
+    "originals": _l("composited from"),
+    "composite": _l("composited into"),
+    "renumbered": _l("renumbered"),
+}

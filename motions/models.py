@@ -3,3 +3,4 @@ from motions.auth.models import ApiToken, Person  # noqa: F401
 from motions.documents.models import Clause, ClauseText, Document, DocumentVersion  # noqa: F401
 from motions.meetings.models import Meeting, Membership, MembershipRole  # noqa: F401
 from motions.amendments.models import Amendment, AmendmentEvent, AmendmentRevision, Seconding  # noqa: F401
+from motions.audit.models import AuditEntry, AuditHead  # noqa: F401

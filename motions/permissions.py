@@ -35,6 +35,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "amendment.move": EVERYONE,
     "amendment.screen": frozenset({CHAIR}),  # admit, or rule out of order with a reason
     "amendment.composite": frozenset({CHAIR, SECRETARY}),
+    # the audit log: every state change, who made it and when
+    "audit.view": frozenset({CHAIR, SECRETARY}),
 }
 
 # Actions that need no meeting role: any signed-in person (or the global organiser flag).

@@ -19,6 +19,7 @@ CSP = (
 
 def init_app(app) -> None:
     from motions.amendments.views import bp as amendments_bp
+    from motions.audit.views import bp as audit_bp
     from motions.auth.models import Person
     from motions.auth.views import bp as auth_bp
     from motions.documents.views import bp as documents_bp
@@ -28,6 +29,7 @@ def init_app(app) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(amendments_bp)
+    app.register_blueprint(audit_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

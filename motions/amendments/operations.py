@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
+from motions import audit
 from motions.amendments.models import (
     PENDING, Amendment, AmendmentEvent, AmendmentKind, AmendmentRevision, AmendmentStatus, Seconding,
 )
@@ -211,9 +212,10 @@ def _next_number(document: Document, first_line: int) -> tuple[str, int]:
     return f"A{n}", n
 
 
-def _insert_numbered(document: Document, build) -> Amendment:
+def _insert_numbered(document: Document, build, person: Person | None = None) -> Amendment:
     """Add the amendment `build()` makes with the next free number; two delegates submitting at the
-    same moment may pick the same number, which the unique constraint refuses: then try again."""
+    same moment may pick the same number, which the unique constraint refuses: then try again.
+    The audit log gets its entry (by `person`) in the same transaction."""
     for attempt in range(5):
         amendment = build()
         amendment.number, amendment.sequence = _next_number(document, amendment.first_line)
@@ -221,6 +223,8 @@ def _insert_numbered(document: Document, build) -> Amendment:
         session = db.session()
         keep, session.expire_on_commit = session.expire_on_commit, False
         try:
+            db.session.flush()
+            _audit(document, amendment, person, "submitted", kind=amendment.kind.value)
             # what was just written is what the answer shows: no need to read it all back
             db.session.commit()
             return amendment
@@ -233,25 +237,28 @@ def _insert_numbered(document: Document, build) -> Amendment:
     raise AssertionError("unreachable")
 
 
-def number_in_text_order(document: Document) -> None:
+def number_in_text_order(document: Document) -> dict[str, str]:
     """Sequential numbering: A1, A2 ... in the order amendments would be taken. Called when
-    amendments close; the caller commits. Numbers given on submission are provisional until then."""
+    amendments close; the caller commits. Numbers given on submission are provisional until then.
+    Returns the numbers that changed, old -> new."""
     from motions.amendments.reading import order_key, positions
 
     if document.meeting.numbering is not Numbering.sequential:
-        return
+        return {}
     amendments = db.session.execute(db.select(Amendment).where(Amendment.document_id == document.id)).scalars().all()
     if not amendments:
-        return
+        return {}
     where = positions(document)
     ordered = sorted(amendments, key=lambda a: order_key(a, where))
     changed = [(a, f"A{n}", n) for n, a in enumerate(ordered, start=1) if a.number != f"A{n}"]
+    renumbered = {a.number: number for a, number, _n in changed}
     for a, _number, _n in changed:  # free the numbers first: they are unique per document
         a.number = f"~{a.id}"
     db.session.flush()
     for a, number, n in changed:
         _event(a, None, "renumbered", note=number)
         a.number, a.sequence = number, n
+    return renumbered
 
 
 # ---------------------------------------------------------------- history
@@ -261,6 +268,14 @@ def _event(amendment: Amendment, person: Person | None, action: str, *, before=N
         person_id=person.id if person is not None else None, action=action,
         from_status=before.value if before is not None else None, to_status=amendment.status.value, note=note,
     ))
+
+
+def _audit(document: Document, amendment: Amendment, person: Person | None, action: str, *, before=None,
+           **data) -> None:
+    """The meeting's audit log entry for this change, in the transaction of the change."""
+    moved = {"from": before.value, "to": amendment.status.value} if before is not None else {}
+    audit.append(document.meeting_id, person, f"amendment.{action}", "amendment", amendment.id,
+                 {"number": amendment.number, "document_id": amendment.document_id, **moved, **data})
 
 
 def _move(amendment: Amendment, target: AmendmentStatus) -> AmendmentStatus:
@@ -297,7 +312,7 @@ def propose(document: Document, person: Person, *, clause_id, kind, text=None, t
         _event(amendment, person, "submitted")
         return amendment
 
-    return _insert_numbered(document, build)
+    return _insert_numbered(document, build, person)
 
 
 def revise(amendment: Amendment, person: Person, *, text=None, title=None, reason=None, base_version=None) -> Amendment:
@@ -333,6 +348,7 @@ def revise(amendment: Amendment, person: Person, *, text=None, title=None, reaso
     amendment.updated_at = utcnow()
     _event(amendment, person, "revised",
            note=str(released) if released else "")
+    _audit(document, amendment, person, "revised", revision=amendment.revision, seconders_released=released)
     _commit()
     return amendment
 
@@ -357,12 +373,13 @@ def second(amendment: Amendment, person: Person) -> Amendment:
     if amendment.status is not AmendmentStatus.submitted:
         raise StateConflict(_("Only a submitted amendment can be seconded; this one is “%(status)s”.",
                               status=label(AMENDMENT_STATUS_LABELS, amendment.status)), code="illegal_transition")
-    _require_not_final(amendment)
+    document = _require_not_final(amendment)
     if any(s.person_id == person.id for s in amendment.seconds):
         raise StateConflict(_("You have already seconded this amendment."), code="already_seconded")
     amendment.seconds.append(Seconding(person_id=person.id))
     _event(amendment, person, "seconded")
     try:
+        _audit(document, amendment, person, "seconded", seconders=len(amendment.seconds))
         db.session.commit()
     except IntegrityError:  # the same person seconding twice at the same moment
         db.session.rollback()
@@ -379,6 +396,8 @@ def unsecond(amendment: Amendment, person: Person) -> Amendment:
         raise StateConflict(_("You have not seconded this amendment."), code="not_seconded")
     amendment.seconds.remove(mine[0])
     _event(amendment, person, "unseconded")
+    _audit(db.session.get(Document, amendment.document_id), amendment, person, "unseconded",
+           seconders=len(amendment.seconds))
     _commit()
     return amendment
 
@@ -387,9 +406,10 @@ def unsecond(amendment: Amendment, person: Person) -> Amendment:
 
 def withdraw(amendment: Amendment, person: Person) -> Amendment:
     _require_mover(amendment, person, _("Only the mover may withdraw this amendment."))
-    _require_not_final(amendment)
+    document = _require_not_final(amendment)
     before = _move(amendment, AmendmentStatus.withdrawn)
     _event(amendment, person, "withdrawn", before=before)
+    _audit(document, amendment, person, "withdrawn", before=before)
     _commit()
     return amendment
 
@@ -402,6 +422,7 @@ def admit(amendment: Amendment, person: Person) -> Amendment:
                               "%(have)d.", needed=needed, have=len(amendment.seconds)), code="not_enough_seconders")
     before = _move(amendment, AmendmentStatus.admitted)
     _event(amendment, person, "admitted", before=before)
+    _audit(document, amendment, person, "admitted", before=before, seconders=len(amendment.seconds))
     _commit()
     return amendment
 
@@ -413,10 +434,11 @@ def rule_out(amendment: Amendment, person: Person, reason) -> Amendment:
         fields["reason"] = _("Give the reason for the ruling.")
     if fields:
         raise ValidationFailed(_("Give the reason why the amendment is out of order."), fields=fields)
-    _require_not_final(amendment)
+    document = _require_not_final(amendment)
     before = _move(amendment, AmendmentStatus.ruled_out)
     amendment.ruling = reason
     _event(amendment, person, "ruled_out", before=before, note=reason)
+    _audit(document, amendment, person, "ruled_out", before=before, reason=reason)
     _commit()
     return amendment
 
@@ -476,10 +498,17 @@ def composite(meeting: Meeting, person: Person, *, amendment_ids, text=None, tit
         db.session.add(made)
         try:
             db.session.flush()
+            moves = []
             for original in originals:
                 before = _move(original, AmendmentStatus.composited)
                 original.composite_id = made.id
                 _event(original, person, "composited", before=before, note=made.number)
+                moves.append((original, before))
+            _audit(document, made, person, "composite_made", to=made.status.value,
+                   originals=[a.number for a in originals], original_ids=[a.id for a in originals])
+            for original, before in moves:
+                _audit(document, original, person, "composited", before=before, composite=made.number,
+                       composite_id=made.id)
             db.session.commit()
             return made
         except IntegrityError:

@@ -73,5 +73,5 @@ def get_versions(document_id):
        errors=(400, 401, 403, 404, 409, 413, 422))
 def set_state(document_id):
     data = json_body()
-    document = operations.set_state(g.document, data.get("state"))
+    document = operations.set_state(g.document, data.get("state"), by=g.api_person)
     return jsonify(document_json(document, document.version()))

@@ -1,12 +1,13 @@
 """Auth, meetings, people and attendance."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 
+from motions import audit
 from motions.api import MAX_INT, ApiError, json_body, route
-from motions.api.schemas import (ATTENDANCE, MEETING, MEMBER, NO_NUL, PERSON, B, S, integer, iso, meeting_json,
-                                 member_json, obj, person_json, string, text)
+from motions.api.schemas import (ATTENDANCE, AUDIT_ENTRY, MEETING, MEMBER, NO_NUL, PERSON, B, S, audit_entry_json,
+                                 integer, iso, meeting_json, member_json, obj, person_json, string, text)
 from motions.auth import operations as auth_ops
 from motions.meetings import delegate_csv, operations
 from motions.permissions import allowed
@@ -85,7 +86,7 @@ def attendance(slug):
         # yourself: chairs and secretaries may always mark themselves; delegates only where
         # the meeting allows self check-in (409 otherwise)
         if allowed(g.roles, "attendance.mark"):
-            membership = operations.set_attendance(meeting, g.membership, present)
+            membership = operations.set_attendance(meeting, g.membership, present, by=g.api_person)
         elif allowed(g.roles, "attendance.self"):
             membership = operations.check_in_self(meeting, g.membership, present)
         else:
@@ -94,8 +95,26 @@ def attendance(slug):
         if not allowed(g.roles, "attendance.mark"):
             raise ApiError(403, _("Your role in this meeting does not allow this."), "forbidden")
         membership = operations.get_membership(meeting, person_id)
-        operations.set_attendance(meeting, membership, present)
+        operations.set_attendance(meeting, membership, present, by=g.api_person)
     counts = operations.attendance_counts(meeting)
     return jsonify({"person_id": membership.person_id, "present": membership.present,
                     "present_since": iso(membership.present_since), "present_count": counts["present"],
                     "registered": counts["registered"]})
+
+
+AUDIT_QUERY = [{"name": "after", "in": "query", "required": False,
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_INT}}]
+
+
+@route("/meetings/<slug>/audit", "GET", action="audit.view",
+       summary="The meeting's audit log in order (chair, secretary); ?after=N: only the entries after entry N",
+       query=AUDIT_QUERY, response={"type": "array", "items": AUDIT_ENTRY}, errors=(401, 403, 404, 422))
+def audit_log(slug):
+    raw = request.args.get("after")
+    after = None
+    if raw is not None and raw != "":
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT:
+            raise ApiError(422, _("Some fields need correcting."), "validation_failed",
+                           {"after": _("Enter a whole number, 0 or more.")})
+        after = int(raw)
+    return jsonify([audit_entry_json(e) for e in audit.entries(g.meeting.id, after=after)])

@@ -150,3 +150,18 @@ def amendment_json(a, reader, *, history: bool = False) -> dict:
                            "from_status": e.from_status, "to_status": e.to_status, "note": e.note} for e in a.events]
     return out
 
+
+
+AUDIT_ENTRY = obj({"seq": I, "at": DT, "actor": {"oneOf": [obj({"id": NI, "name": S}), {"type": "null"}]},
+                   "action": S, "subject": obj({"type": S, "id": NI}), "data": {"type": "object"},
+                   "prev_hash": S, "hash": S})
+
+
+def audit_entry_json(e) -> dict:
+    """`at` exactly as the hash covers it (UTC, six decimals), so that a client can check the chain."""
+    from motions.audit.chain import format_at
+
+    actor = None if e.actor_id is None and not e.actor_name else {"id": e.actor_id, "name": e.actor_name}
+    return {"seq": e.seq, "at": format_at(e.at), "actor": actor, "action": e.action,
+            "subject": {"type": e.subject_type, "id": e.subject_id}, "data": e.data, "prev_hash": e.prev_hash,
+            "hash": e.hash}

@@ -9,6 +9,8 @@ import unicodedata
 
 from flask_babel import gettext as _
 
+from motions import audit
+from motions.auth.models import Person
 from motions.documents.models import (
     Clause, ClauseText, Document, DocumentKind, DocumentState, DocumentVersion,
 )
@@ -257,12 +259,14 @@ def renumber(document: Document) -> None:
 
 # ---------------------------------------------------------------- states
 
-def set_state(document: Document, target: str) -> Document:
+def set_state(document: Document, target: str, *, by: Person | None = None) -> Document:
+    """Move the document on (draft, open, closed, final); `by`: who did (for the audit log)."""
     try:
         wanted = DocumentState(target)
     except ValueError:
         raise ValidationFailed(_("Unknown document state."),
                                fields={"state": _("Choose draft, open, closed or final.")}) from None
+    before = document.state
     try:
         document.state = document.state.become(wanted)
     except IllegalTransition:
@@ -270,11 +274,14 @@ def set_state(document: Document, target: str) -> Document:
                               current=label(DOCUMENT_STATE_LABELS, document.state),
                               target=label(DOCUMENT_STATE_LABELS, wanted))) from None
     try:
+        renumbered = {}
         if wanted is DocumentState.closed:
             # amendments close: sequential numbers are now given in the order amendments are taken
             from motions.amendments.operations import number_in_text_order
 
-            number_in_text_order(document)
+            renumbered = number_in_text_order(document)
+        audit.append(document.meeting_id, by, "document.state", "document", document.id,
+                     {"from": before.value, "to": wanted.value, **({"renumbered": renumbered} if renumbered else {})})
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -90,7 +90,7 @@ def change_state(document_id):
     form = _state_form(document)
     if form.validate_on_submit():
         try:
-            operations.set_state(document, form.state.data)
+            operations.set_state(document, form.state.data, by=g.membership.person)
         except OperationError as error:
             flash(error.message, "error")
         else:

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 
+from motions import audit
 from motions.auth.models import Person, utcnow
 from motions.errors import NotFound, StateConflict, ValidationFailed
 from motions.extensions import db
@@ -135,19 +136,21 @@ def update_meeting(meeting: Meeting, data: dict) -> Meeting:
     return meeting
 
 
-def set_meeting_state(meeting: Meeting, target: str) -> Meeting:
-    """The chair opens the session, closes it, or resumes a closed one."""
+def set_meeting_state(meeting: Meeting, target: str, *, by: Person | None = None) -> Meeting:
+    """The chair (`by`) opens the session, closes it, or resumes a closed one."""
     try:
         wanted = MeetingState(target)
     except ValueError:
         raise ValidationFailed(_("Unknown meeting state."),
                                fields={"state": _("Choose preparing, in session or closed.")}) from None
+    before = meeting.state
     try:
         meeting.state = meeting.state.become(wanted)
     except IllegalTransition:
         raise StateConflict(_("A meeting that is “%(current)s” cannot become “%(target)s”.",
                               current=label(MEETING_STATE_LABELS, meeting.state),
                               target=label(MEETING_STATE_LABELS, wanted))) from None
+    audit.append(meeting.id, by, "meeting.state", "meeting", meeting.id, {"from": before.value, "to": wanted.value})
     db.session.commit()
     return meeting
 
@@ -282,12 +285,17 @@ def preview_delegates(meeting: Meeting, rows: list[delegate_csv.DelegateRow]) ->
 
 # ---------------------------------------------------------------- attendance
 
-def set_attendance(meeting: Meeting, membership: Membership, present: bool) -> Membership:
+def set_attendance(meeting: Meeting, membership: Membership, present: bool, *,
+                   by: Person | None = None) -> Membership:
+    """Mark a person present or absent; `by`: who marked them (the audit log records the change)."""
     if not isinstance(present, bool):
         raise ValidationFailed(_("Say whether the person is present."), fields={"present": _("Answer yes or no.")})
     if membership.present != present:
         membership.present = present
         membership.present_since = utcnow() if present else None
+        audit.append(meeting.id, by, "attendance.changed", "person", membership.person_id,
+                     {"name": membership.person.name, "from": "absent" if present else "present",
+                      "to": "present" if present else "absent"})
     db.session.commit()
     return membership
 
@@ -295,7 +303,7 @@ def set_attendance(meeting: Meeting, membership: Membership, present: bool) -> M
 def check_in_self(meeting: Meeting, membership: Membership, present: bool = True) -> Membership:
     if not meeting.self_checkin:
         raise StateConflict(_("This meeting does not allow self check-in; ask the chair or the secretary."))
-    return set_attendance(meeting, membership, present)
+    return set_attendance(meeting, membership, present, by=membership.person)
 
 
 def attendance_counts(meeting: Meeting) -> dict:

@@ -92,7 +92,7 @@ def change_state(slug):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            operations.set_meeting_state(g.meeting, request.form.get("state", ""))
+            operations.set_meeting_state(g.meeting, request.form.get("state", ""), by=g.membership.person)
         except OperationError as error:
             flash(error.message, "error")
         else:
@@ -156,7 +156,8 @@ def mark_attendance(slug, person_id):
     if form.validate_on_submit():
         try:
             membership = operations.get_membership(g.meeting, person_id)
-            operations.set_attendance(g.meeting, membership, request.form.get("present") == "1")
+            operations.set_attendance(g.meeting, membership, request.form.get("present") == "1",
+                                      by=g.membership.person)
         except OperationError as error:
             flash(error.message, "error")
     return redirect(url_for("meetings.people", slug=slug))
