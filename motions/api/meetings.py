@@ -99,7 +99,8 @@ def attendance(slug):
     counts = operations.attendance_counts(meeting)
     return jsonify({"person_id": membership.person_id, "present": membership.present,
                     "present_since": iso(membership.present_since), "present_count": counts["present"],
-                    "registered": counts["registered"]})
+                    "registered": counts["registered"], "quorum_needed": counts["needed"],
+                    "quorum_met": counts["quorum_met"]})
 
 
 AUDIT_QUERY = [{"name": "after", "in": "query", "required": False,

@@ -78,7 +78,7 @@ def meeting_json(meeting) -> dict:
 
 
 ATTENDANCE = obj({"person_id": I, "present": B, "present_since": {"type": ["string", "null"]},
-                  "present_count": I, "registered": I})
+                  "present_count": I, "registered": I, "quorum_needed": NI, "quorum_met": B})
 
 CLAUSE = obj({"id": I, "number": S, "heading": NS, "text": S, "first_line": I, "last_line": I, "kind": S,
               "level": I})

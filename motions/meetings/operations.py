@@ -307,8 +307,15 @@ def check_in_self(meeting: Meeting, membership: Membership, present: bool = True
 
 
 def attendance_counts(meeting: Meeting) -> dict:
+    """Delegates registered and present, and the quorum: how many it needs and whether it is met
+    (`needed` None: the meeting has no quorum)."""
+    from motions.counting import quorum
+
     rows = [m for m in members(meeting) if "delegate" in m.roles]
-    return {"registered": len(rows), "present": sum(1 for m in rows if m.present)}
+    registered, present = len(rows), sum(1 for m in rows if m.present)
+    rule = parse_quorum(meeting.quorum)
+    return {"registered": registered, "present": present, "needed": quorum.needed(rule, registered),
+            "quorum_met": quorum.met(rule, present, registered)}
 
 
 def save_person(data: dict, *, organiser: bool | None = None) -> Person:
