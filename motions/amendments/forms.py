@@ -12,28 +12,30 @@ def kind_choices():
                     ("delete", _l("Delete the clause"))])
 
 
-class AmendmentForm(FlaskForm):
-    """Propose an amendment. Lengths and emptiness are checked by the operation, which names the field."""
+class _WordingForm(FlaskForm):
+    """What a mover writes: the text, a title and the reason. Lengths and emptiness are checked by
+    the operation, which names the field."""
 
+    text = TextAreaField(_l("The clause as it should read"))
+    title = StringField(_l("Title (optional)"), validators=[Length(max=300)])
+    reason = TextAreaField(_l("Reason (supporting statement)"))
+    base_version = HiddenField()
+
+
+class AmendmentForm(_WordingForm):
     clause_id = SelectField(_l("Clause"), choices=[], validate_choice=False)
     kind = RadioField(_l("What the amendment does"), choices=kind_choices(), default="modify", validate_choice=False)
     text = TextAreaField(_l("The clause as it should read"),
                          description=_l("Edit the text in place: the redline below shows your change as you type. "
                                         "For a new clause, write the new clause; for a deletion, leave it as it is."))
-    title = StringField(_l("Title (optional)"), validators=[Length(max=300)])
-    reason = TextAreaField(_l("Reason (supporting statement)"))
-    base_version = HiddenField()
     preview = SubmitField(_l("Show the redline"))
     submit = SubmitField(_l("Submit the amendment"))
 
 
-class ReviseForm(FlaskForm):
+class ReviseForm(_WordingForm):
     text = TextAreaField(_l("The clause as it should read"),
                          description=_l("Revising keeps the earlier wording in the history; the seconders are "
                                         "released and must second the new wording again."))
-    title = StringField(_l("Title (optional)"), validators=[Length(max=300)])
-    reason = TextAreaField(_l("Reason (supporting statement)"))
-    base_version = HiddenField()
     submit = SubmitField(_l("Save the revision"))
 
 

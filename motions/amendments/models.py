@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motions.auth.models import Person, utcnow
 from motions.extensions import db
-from motions.meetings.models import IllegalTransition
+from motions.states import StateMachine, allow
 
 
 class AmendmentKind(str, enum.Enum):
@@ -24,7 +24,7 @@ class AmendmentKind(str, enum.Enum):
     delete = "delete"  # the clause is struck out
 
 
-class AmendmentStatus(str, enum.Enum):
+class AmendmentStatus(StateMachine):
     submitted = "submitted"  # proposed; collecting seconders; the mover may revise it
     admitted = "admitted"  # in order: it will be debated and decided
     ruled_out = "ruled_out"  # out of order (the chair's ruling gives the reason)
@@ -35,24 +35,12 @@ class AmendmentStatus(str, enum.Enum):
     fallen = "fallen"  # no longer possible after another amendment was carried
     remitted = "remitted"  # referred to a body to deal with later
 
-    @property
-    def pending(self) -> bool:
-        """Still to be decided: it takes part in collisions and in the order of business."""
-        return self in PENDING
 
-    def can_become(self, target: "AmendmentStatus") -> bool:
-        return target in _AMENDMENT_MOVES[self]
-
-    def become(self, target: "AmendmentStatus") -> "AmendmentStatus":
-        if not self.can_become(target):
-            raise IllegalTransition("amendment", self.value, target.value)
-        return target
-
-
+# still to be decided: these take part in collisions and in the order of business
 PENDING = frozenset({AmendmentStatus.submitted, AmendmentStatus.admitted})
 DECIDED = (AmendmentStatus.carried, AmendmentStatus.lost, AmendmentStatus.fallen, AmendmentStatus.remitted)
 
-_AMENDMENT_MOVES = {
+allow(AmendmentStatus, "amendment", {
     AmendmentStatus.submitted: {AmendmentStatus.admitted, AmendmentStatus.ruled_out, AmendmentStatus.withdrawn,
                                 AmendmentStatus.composited},
     AmendmentStatus.admitted: {AmendmentStatus.ruled_out, AmendmentStatus.withdrawn, AmendmentStatus.composited,
@@ -64,7 +52,7 @@ _AMENDMENT_MOVES = {
     AmendmentStatus.lost: set(),
     AmendmentStatus.fallen: set(),
     AmendmentStatus.remitted: set(),
-}
+})
 
 
 class Amendment(db.Model):

@@ -187,6 +187,7 @@ def _checked(document: Document, *, clause_id, kind, text, title, reason, base_v
 
 def preview(document: Document, *, clause_id, kind, text, base_version=None) -> dict:
     """What an amendment would be, without storing it (the live redline while a delegate types)."""
+    require_open(document)
     return _checked(document, clause_id=clause_id, kind=kind, text=text, title="", reason="",
                     base_version=base_version)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from motions.i18n import gettext
 
 from motions.amendments.models import PENDING, Amendment, AmendmentKind, AmendmentStatus, Seconding
+from motions.amendments import operations
 from motions.amendments.operations import clause_row, clause_rows
 from motions.auth.models import Person
 from motions.documents.models import ClauseText, Document
@@ -53,7 +54,7 @@ class Reader:
         self._widths: dict[int, int] = {}
         self._collisions: dict[int, list[int]] | None = None
         self._clause_collisions: dict[int | None, dict[int, list[int]]] = {}
-        self._numbers: dict[int, str] = {}
+        self.numbers: dict[int, str] = {}
         self._where: dict[int, int] | None = None
         self._single: dict[tuple[int, int], ClauseText | None] = {}
 
@@ -89,7 +90,7 @@ class Reader:
             self._single[key] = clause_row(self.document.id, version, clause_id)
         return self._single[key]
 
-    def _wrapped(self, version: int, row: ClauseText) -> list[str]:
+    def wrapped(self, version: int, row: ClauseText) -> list[str]:
         key = (version, row.clause_id)
         if key not in self._lines:
             self._lines[key] = wrap(row.text, self.width(version))
@@ -105,14 +106,14 @@ class Reader:
         row = self._row(version, clause_id)
         if kind == "insert_after":
             return summary("insert_after", ops, [], 0, anchor_line=row.last_line if row else None, gettext=gettext)
-        return summary(kind, ops, self._wrapped(version, row), row.first_line, gettext=gettext)
+        return summary(kind, ops, self.wrapped(version, row), row.first_line, gettext=gettext)
 
     def redline_of(self, kind: str, ops, clause_id: int | None, version: int):
         """The clause's lines with the change marked, or [] for a new clause (shown whole)."""
         row = self._row(version, clause_id)
         if kind == "insert_after" or row is None:
             return []
-        return redline(ops, self._wrapped(version, row), row.first_line)
+        return redline(ops, self.wrapped(version, row), row.first_line)
 
     def summary(self, amendment: Amendment) -> str:
         return self.describe(amendment.kind.value, [tuple(op) for op in amendment.ops], amendment.clause_id,
@@ -121,6 +122,19 @@ class Reader:
     def redline(self, amendment: Amendment):
         return self.redline_of(amendment.kind.value, [tuple(op) for op in amendment.ops], amendment.clause_id,
                                amendment.base_version)
+
+    def proposal(self, *, clause_id, kind, text, base_version=None) -> dict:
+        """A proposal checked but not stored, with what the pages and the API show of it: the
+        stored fields (ops, ranges, lines ...), its summary, redline and the amendments it would
+        collide with."""
+        done = operations.preview(self.document, clause_id=clause_id, kind=kind, text=text,
+                                  base_version=base_version)
+        ops = [tuple(op) for op in done["ops"]]
+        kind = done["kind"].value
+        return {**done, "kind": kind,
+                "summary": self.describe(kind, ops, done["clause_id"], done["base_version"]),
+                "redline": self.redline_of(kind, ops, done["clause_id"], done["base_version"]),
+                "collides": self.would_collide(done["clause_id"], done["base_version"], kind, done["ranges"])}
 
     # ----- collisions among the pending amendments of the document
     def collisions(self) -> dict[int, list[int]]:
@@ -131,7 +145,7 @@ class Reader:
                 .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING))
                 .order_by(Amendment.id)
             ).all()
-            self._numbers.update({p.id: p.number for p in pending})
+            self.numbers.update({p.id: p.number for p in pending})
             self._collisions = self._collide(pending)
         return self._collisions
 
@@ -157,17 +171,17 @@ class Reader:
                        else Amendment.clause_id == amendment.clause_id)
                 .order_by(Amendment.id)
             ).all()
-            self._numbers.update({p.id: p.number for p in pending})
+            self.numbers.update({p.id: p.number for p in pending})
             self._clause_collisions[amendment.clause_id] = find_collisions(
                 [Candidate(key=p.id, clause=p.clause_id, base=p.base_version, kind=p.kind.value,
                            ranges=[tuple(r) for r in p.ranges or []]) for p in pending])
         return self._clause_collisions[amendment.clause_id].get(amendment.id, [])
 
     def number_of(self, amendment_id: int) -> str:
-        if amendment_id not in self._numbers:
-            self._numbers[amendment_id] = db.session.execute(
+        if amendment_id not in self.numbers:
+            self.numbers[amendment_id] = db.session.execute(
                 db.select(Amendment.number).where(Amendment.id == amendment_id)).scalar_one()
-        return self._numbers[amendment_id]
+        return self.numbers[amendment_id]
 
     def would_collide(self, clause_id, base_version: int, kind: str, ranges) -> list[Amendment]:
         """The pending amendments a proposal not yet stored would collide with (for the live preview)."""
@@ -227,7 +241,7 @@ class Reader:
             if made in by_id:
                 by_id[made].originals.append(_Ref(original, "", ""))
         for row in found:
-            self._numbers[row.id] = row.number
+            self.numbers[row.id] = row.number
         if self._collisions is None:
             if f == Filters():  # every amendment is here already: no second query
                 self._collisions = self._collide([r for r in found if r.status in PENDING])
@@ -249,7 +263,7 @@ class Reader:
         rows.sort(key=lambda r: order_key(r, self.where))
         out: dict[int | None, list] = {}
         for r in rows:
-            self._numbers[r.id] = r.number
+            self.numbers[r.id] = r.number
             out.setdefault(r.clause_id, []).append(r)
         return out
 

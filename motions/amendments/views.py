@@ -11,7 +11,7 @@ from motions.amendments.models import PENDING, Amendment, AmendmentKind, Amendme
 from motions.amendments.reading import Filters, Reader
 from motions.auth.forms import EmptyForm
 from motions.auth.models import Person
-from motions.documents.models import DocumentState
+from motions.documents.models import Document, DocumentState
 from motions.errors import OperationError
 from motions.extensions import db
 from motions.forms import choices
@@ -73,14 +73,14 @@ def propose(document_id):
                                                reason=form.reason.data, **values)
                 flash(_("Amendment %(number)s is submitted.", number=amendment.number), "info")
                 return redirect(url_for("amendments.view", amendment_id=amendment.id))
-            result = _preview(reader, values)
+            result = reader.proposal(**values)
         except OperationError as error:
             apply_errors(form, error)
             status = error.status
     elif form.errors:
         status = 422
     selected = rows.get(_int(form.clause_id.data))
-    selected_lines = reader._wrapped(document.current_version, selected) if selected is not None else []
+    selected_lines = reader.wrapped(document.current_version, selected) if selected is not None else []
     return render_template("amendments/propose.html", meeting=document.meeting, document=document, form=form,
                            selected=selected, selected_lines=selected_lines, preview=result), status
 
@@ -89,17 +89,6 @@ def current_person() -> Person:
     from flask_login import current_user
 
     return current_user._get_current_object()
-
-
-def _preview(reader: Reader, values: dict) -> dict:
-    """The redline, the summary and the collisions of a proposal that is not stored."""
-    done = operations.preview(reader.document, **values)
-    ops = [tuple(op) for op in done["ops"]]
-    kind = done["kind"].value
-    return {"kind": kind, "text": done["text"], "summary": reader.describe(kind, ops, done["clause_id"], done["base_version"]),
-            "redline": reader.redline_of(kind, ops, done["clause_id"], done["base_version"]),
-            "collides": reader.would_collide(done["clause_id"], done["base_version"], kind, done["ranges"]),
-            "first_line": done["first_line"]}
 
 
 @bp.route("/documents/<id:document_id>/amend/preview", methods=["POST"])
@@ -114,8 +103,7 @@ def preview(document_id):
         error = _("The page has expired: reload it and try again.")
     else:
         try:
-            operations.require_open(g.document)
-            result = _preview(reader, dict(clause_id=_int(form.clause_id.data), kind=form.kind.data,
+            result = reader.proposal(**dict(clause_id=_int(form.clause_id.data), kind=form.kind.data,
                                            text=form.text.data, base_version=_int(form.base_version.data)))
         except OperationError as failure:
             error = " ".join(dict.fromkeys([*failure.fields.values()] or [failure.message]))
@@ -179,26 +167,34 @@ def _row_patterns() -> dict:
     }
 
 
+def _page(form: RuleOutForm, status: int = 200):
+    """The amendment page (with the chair's ruling form as it stands)."""
+    a = g.amendment
+    reader = Reader(g.document)
+    person = current_person()
+    return render_template("amendments/view.html", meeting=g.document.meeting, document=g.document, a=a,
+                           reader=reader, conflicts=_conflicts(reader, a), roles=g.roles, person=person,
+                           seconded=any(s.person_id == person.id for s in a.seconds),
+                           rule_out_form=form, action_form=EmptyForm()), status
+
+
+def _conflicts(reader: Reader, a: Amendment) -> list[Amendment]:
+    return [db.session.get(Amendment, i) for i in reader.conflicts_with(a)]
+
+
 @bp.route("/amendments/<id:amendment_id>")
 @amendment_action("amendment.view")
 def view(amendment_id):
-    a = g.amendment
-    reader = Reader(g.document)
-    conflicts = [db.session.get(Amendment, i) for i in reader.conflicts_with(a)]
-    person = current_person()
-    return render_template("amendments/view.html", meeting=g.document.meeting, document=g.document, a=a,
-                           reader=reader, conflicts=conflicts, roles=g.roles, person=person,
-                           seconded=any(s.person_id == person.id for s in a.seconds),
-                           rule_out_form=RuleOutForm(), action_form=EmptyForm())
+    return _page(RuleOutForm())
 
 
 @bp.route("/amendments/<id:amendment_id>/redline")
 @amendment_action("amendment.view")
 def redline(amendment_id):
     """The redline alone, for the document page's inline toggle."""
-    a = g.amendment
-    return render_template("amendments/_inline.html", a=g.amendment, reader=Reader(g.document),
-                           conflicts=[db.session.get(Amendment, i) for i in Reader(g.document).conflicts_with(a)])
+    reader = Reader(g.document)
+    return render_template("amendments/_inline.html", a=g.amendment, reader=reader,
+                           conflicts=_conflicts(reader, g.amendment))
 
 
 # ---------------------------------------------------------------- acting on one amendment
@@ -256,12 +252,7 @@ def rule_out(amendment_id):
         else:
             flash(_("%(number)s is ruled out of order.", number=a.number), "info")
             return redirect(url_for("amendments.view", amendment_id=a.id))
-    reader = Reader(g.document)
-    person = current_person()
-    return render_template("amendments/view.html", meeting=g.document.meeting, document=g.document, a=a,
-                           reader=reader, conflicts=[db.session.get(Amendment, i) for i in reader.conflicts_with(a)],
-                           roles=g.roles, person=person, seconded=any(s.person_id == person.id for s in a.seconds),
-                           rule_out_form=form, action_form=EmptyForm()), status
+    return _page(form, status)
 
 
 @bp.route("/amendments/<id:amendment_id>/revise", methods=["GET", "POST"])
@@ -312,8 +303,6 @@ def composite(slug):
     ids = sorted({i for i in (_int(x) for x in raw) if i is not None})
     originals = []
     if ids:
-        from motions.documents.models import Document
-
         originals = db.session.execute(
             db.select(Amendment).join(Document, Amendment.document_id == Document.id)
             .where(Amendment.id.in_(ids), Document.meeting_id == g.meeting.id).order_by(Amendment.id)
@@ -345,8 +334,6 @@ def composite(slug):
     document = None
     reader = None
     if originals:
-        from motions.documents.models import Document
-
         document = db.session.get(Document, originals[0].document_id)
         reader = Reader(document)
     return render_template("amendments/composite.html", meeting=g.meeting, form=form, originals=originals,

@@ -52,15 +52,10 @@ PREVIEW = obj({"ops": OPS, "summary": {"type": "string"}, "conflicts_with": {"ty
        body=AMENDMENT_IN, response=PREVIEW, errors=(400, 401, 403, 404, 409, 413, 422))
 def preview(document_id):
     data = json_body()
-    operations.require_open(g.document)
-    values = operations.preview(g.document, clause_id=data.get("clause_id"), kind=data.get("kind"),
-                                text=data.get("text"), base_version=data.get("base_version"))
-    reader = Reader(g.document)
-    ops = [tuple(op) for op in values["ops"]]
-    said = reader.describe(values["kind"].value, ops, values["clause_id"], values["base_version"])
-    hits = reader.would_collide(values["clause_id"], values["base_version"], values["kind"].value, values["ranges"])
-    return jsonify({"ops": values["ops"], "summary": said, "conflicts_with": [a.id for a in hits],
-                    "first_line": values["first_line"], "last_line": values["last_line"]})
+    done = Reader(g.document).proposal(clause_id=data.get("clause_id"), kind=data.get("kind"), text=data.get("text"),
+                                       base_version=data.get("base_version"))
+    return jsonify({"ops": done["ops"], "summary": done["summary"], "conflicts_with": [a.id for a in done["collides"]],
+                    "first_line": done["first_line"], "last_line": done["last_line"]})
 
 
 LIST_QUERY = [

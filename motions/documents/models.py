@@ -8,30 +8,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motions.auth.models import utcnow
 from motions.extensions import db
-from motions.meetings.models import IllegalTransition, Meeting
+from motions.meetings.models import Meeting
+from motions.states import StateMachine, allow
 
 
-class DocumentState(str, enum.Enum):
+class DocumentState(StateMachine):
     draft = "draft"  # the secretary prepares the text: split, join, edit, reorder clauses
     open = "open"  # open for amendments
     closed = "closed"  # amendments closed, being debated and voted
     final = "final"  # adopted and locked
 
-    def can_become(self, target: "DocumentState") -> bool:
-        return target in _DOCUMENT_MOVES[self]
-
-    def become(self, target: "DocumentState") -> "DocumentState":
-        if not self.can_become(target):
-            raise IllegalTransition("document", self.value, target.value)
-        return target
 
 
-_DOCUMENT_MOVES = {
+allow(DocumentState, "document", {
     DocumentState.draft: {DocumentState.open},
     DocumentState.open: {DocumentState.closed},
     DocumentState.closed: {DocumentState.open, DocumentState.final},
     DocumentState.final: set(),
-}
+})
 
 
 class DocumentKind(str, enum.Enum):

@@ -67,7 +67,7 @@ def view(document_id):
     return render_template("documents/view.html", meeting=document.meeting, document=document, version=version,
                            rows=rows, roles=g.roles, state_form=_state_form(document), action_form=EmptyForm(),
                            amendments=reader.by_clause() if current else {},
-                           collisions=reader.collisions() if current else {}, numbers=reader._numbers,
+                           collisions=reader.collisions() if current else {}, numbers=reader.numbers,
                            can_amend=current and document.state is DocumentState.open and "delegate" in g.roles)
 
 

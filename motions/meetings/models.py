@@ -9,35 +9,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from motions.auth.models import Person, utcnow
 from motions.extensions import db
 from motions.permissions import ROLES
+from motions.states import IllegalTransition, StateMachine, allow  # noqa: F401  (IllegalTransition: re-exported)
 
 
-class IllegalTransition(Exception):
-    """A state change the state machine does not allow."""
-
-    def __init__(self, kind: str, current: str, target: str):
-        super().__init__(f"{kind} cannot go from {current} to {target}")
-        self.kind, self.current, self.target = kind, current, target
-
-
-class MeetingState(str, enum.Enum):
+class MeetingState(StateMachine):
     preparing = "preparing"
     in_session = "in_session"
     closed = "closed"
 
-    def can_become(self, target: "MeetingState") -> bool:
-        return target in _MEETING_MOVES[self]
-
-    def become(self, target: "MeetingState") -> "MeetingState":
-        if not self.can_become(target):
-            raise IllegalTransition("meeting", self.value, target.value)
-        return target
 
 
-_MEETING_MOVES = {
+allow(MeetingState, "meeting", {
     MeetingState.preparing: {MeetingState.in_session},
     MeetingState.in_session: {MeetingState.closed},
     MeetingState.closed: {MeetingState.in_session},
-}
+})
 
 
 class Numbering(str, enum.Enum):
