@@ -110,3 +110,47 @@ AUDIT_DATA_LABELS = {
     "composite": _l("composited into"),
     "renumbered": _l("renumbered"),
 }
+
+
+POLL_STATE_LABELS = {
+    "draft": _l("draft"),
+    "open": _l("open for voting"),
+    "closed": _l("closed"),
+    "void": _l("void"),
+}
+
+MAJORITY_LABELS = {
+    "simple": _l("simple majority of votes cast"),
+    "two_thirds": _l("two-thirds majority of votes cast"),
+    "absolute_present": _l("absolute majority of delegates present"),
+    "absolute_entitled": _l("absolute majority of delegates entitled to vote"),
+}
+
+# the ballot options of a motion vote; other options are shown as the chair typed them
+OPTION_LABELS = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "abstain": _l("Abstain"),
+}
+
+OUTCOME_LABELS = {
+    "carried": _l("carried"),
+    "lost": _l("lost"),
+    "tie": _l("tied"),
+    "remitted": _l("remitted"),
+    "fallen": _l("fallen"),
+}
+
+SPEAKER_SIDE_LABELS = {
+    "for": _l("for"),
+    "against": _l("against"),
+    "neutral": _l("to speak"),
+    "point_of_order": _l("point of order"),
+}
+
+SPEAKER_STATE_LABELS = {
+    "waiting": _l("waiting"),
+    "speaking": _l("speaking"),
+    "spoken": _l("has spoken"),
+    "removed": _l("removed"),
+}

@@ -4,3 +4,6 @@ from motions.documents.models import Clause, ClauseText, Document, DocumentVersi
 from motions.meetings.models import Meeting, Membership, MembershipRole  # noqa: F401
 from motions.amendments.models import Amendment, AmendmentEvent, AmendmentRevision, Seconding  # noqa: F401
 from motions.audit.models import AuditEntry, AuditHead  # noqa: F401
+from motions.polls.models import Ballot, Poll, PollTally, Proxy  # noqa: F401
+from motions.live.models import MeetingEvent  # noqa: F401
+from motions.debate.models import Comment, Speaker, SpeakersList  # noqa: F401

@@ -35,6 +35,24 @@ ACTIONS: dict[str, frozenset[str]] = {
     "amendment.move": EVERYONE,
     "amendment.screen": frozenset({CHAIR}),  # admit, or rule out of order with a reason
     "amendment.composite": frozenset({CHAIR, SECRETARY}),
+    "amendment.decide": frozenset({CHAIR}),  # carried, lost, remitted or fallen without a poll
+    # the floor: what the chair has taken up (the projector shows it)
+    "floor.set": frozenset({CHAIR}),
+    "projector.view": EVERYONE,
+    "events.view": EVERYONE,  # the live event stream
+    # debate
+    "speakers.view": EVERYONE,
+    "speakers.request": frozenset({DELEGATE}),  # ask to speak, or withdraw one's own request
+    "speakers.manage": frozenset({CHAIR}),  # call, move, remove, close, reopen, set the speaking time
+    "comment.view": EVERYONE,
+    "comment.post": EVERYONE,
+    "comment.moderate": frozenset({CHAIR}),  # hide a comment (the audit log keeps it)
+    # polls
+    "poll.view": EVERYONE,  # a secret poll never shows who chose what, to anyone
+    "poll.manage": frozenset({CHAIR}),  # create, open, close, void, enter a hand count, casting vote
+    "poll.vote": frozenset({DELEGATE}),  # present delegates; a proxy holder also for the giver
+    "proxy.view": frozenset({CHAIR, SECRETARY}),
+    "proxy.manage": frozenset({SECRETARY}),
     # the audit log: every state change, who made it and when
     "audit.view": frozenset({CHAIR, SECRETARY}),
 }

@@ -42,7 +42,7 @@ DECIDED = (AmendmentStatus.carried, AmendmentStatus.lost, AmendmentStatus.fallen
 
 allow(AmendmentStatus, "amendment", {
     AmendmentStatus.submitted: {AmendmentStatus.admitted, AmendmentStatus.ruled_out, AmendmentStatus.withdrawn,
-                                AmendmentStatus.composited},
+                                AmendmentStatus.composited, AmendmentStatus.fallen},
     AmendmentStatus.admitted: {AmendmentStatus.ruled_out, AmendmentStatus.withdrawn, AmendmentStatus.composited,
                                *DECIDED},
     AmendmentStatus.ruled_out: set(),

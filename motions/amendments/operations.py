@@ -21,6 +21,7 @@ from motions.documents.models import ClauseText, Document, DocumentState, Docume
 from motions.errors import Forbidden, NotFound, StateConflict, ValidationFailed
 from motions.extensions import db
 from motions.labels import AMENDMENT_STATUS_LABELS, label
+from motions.live import publish
 from motions.meetings.models import IllegalTransition, Meeting, Numbering
 from motions.text import diff as textdiff
 from motions.text.clauses import single_line
@@ -277,6 +278,8 @@ def _audit(document: Document, amendment: Amendment, person: Person | None, acti
     moved = {"from": before.value, "to": amendment.status.value} if before is not None else {}
     audit.append(document.meeting_id, person, f"amendment.{action}", "amendment", amendment.id,
                  {"number": amendment.number, "document_id": amendment.document_id, **moved, **data})
+    publish(document.meeting_id, "amendment.changed", {"amendment": amendment.id, "number": amendment.number,
+                                                       "status": amendment.status.value, "action": action})
 
 
 def _move(amendment: Amendment, target: AmendmentStatus) -> AmendmentStatus:
@@ -517,3 +520,44 @@ def composite(meeting: Meeting, person: Person, *, amendment_ids, text=None, tit
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- deciding
+
+OUTCOMES = ("carried", "lost", "remitted", "fallen")
+MAX_NOTE = 2_000
+
+
+def settle(amendment: Amendment, person: Person | None, outcome: str, *, note: str = "",
+           poll_id: int | None = None) -> AmendmentStatus:
+    """Set the decision on an amendment in the current transaction (the caller commits): a poll's
+    close, or the chair's decision without a poll. Merging a carried amendment hooks in here."""
+    document = db.session.get(Document, amendment.document_id)
+    before = _move(amendment, AmendmentStatus(outcome))
+    _event(amendment, person, outcome, before=before, note=note)
+    data = {"note": note} if note else {}
+    if poll_id is not None:
+        data["poll_id"] = poll_id
+    _audit(document, amendment, person, "decided", before=before, **data)
+    return before
+
+
+def decide(amendment: Amendment, person: Person | None, outcome, note=None) -> Amendment:
+    """The chair decides an amendment without a poll (consent, a show of hands not counted) or
+    remits it; "fallen" where another carried amendment made it impossible."""
+    from motions.polls.models import Poll, PollState
+
+    fields: dict[str, str] = {}
+    if outcome not in OUTCOMES:
+        fields["outcome"] = _("Choose one of: %(choices)s.", choices=", ".join(OUTCOMES))
+    note = _clean_multiline(note, "note", MAX_NOTE, fields)
+    if fields:
+        raise ValidationFailed(_("Some fields need correcting."), fields=fields)
+    _require_not_final(amendment)
+    open_poll = db.session.execute(db.select(Poll.id).where(Poll.amendment_id == amendment.id,
+                                                            Poll.state == PollState.open)).first()
+    if open_poll is not None:
+        raise StateConflict(_("A vote on this amendment is open; close or void it first."), code="poll_open")
+    settle(amendment, person, outcome, note=note)
+    _commit()
+    return amendment

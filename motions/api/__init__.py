@@ -186,6 +186,14 @@ def _load_scope(kwargs):
         if meeting is None:
             raise ApiError(404, _("There is no meeting “%(slug)s”.", slug=kwargs["slug"]), "not_found")
         return meeting
+    if "poll_id" in kwargs:
+        from motions.polls.models import Poll
+
+        poll = db.session.get(Poll, kwargs["poll_id"])
+        if poll is None:
+            raise ApiError(404, _("There is no such poll."), "not_found")
+        g.poll = poll
+        return db.session.get(Meeting, poll.meeting_id)
     if "amendment_id" in kwargs:
         from motions.amendments.models import Amendment
 
@@ -273,7 +281,7 @@ def _http_error(error: HTTPException):
 
 
 def init_app(app) -> None:
-    from motions.api import amendments, documents, meetings, openapi  # noqa: F401  (register the routes)
+    from motions.api import amendments, documents, meetings, openapi, polls  # noqa: F401  (register the routes)
 
     csrf.exempt(bp)  # bearer requests need no CSRF; cookie requests are checked in authenticate()
     app.register_blueprint(bp)

@@ -282,6 +282,9 @@ def set_state(document: Document, target: str, *, by: Person | None = None) -> D
             renumbered = number_in_text_order(document)
         audit.append(document.meeting_id, by, "document.state", "document", document.id,
                      {"from": before.value, "to": wanted.value, **({"renumbered": renumbered} if renumbered else {})})
+        from motions.live import publish
+
+        publish(document.meeting_id, "document.changed", {"document": document.id, "state": wanted.value})
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -50,6 +50,9 @@ class Meeting(db.Model):
         Enum(Numbering, native_enum=False, length=20), default=Numbering.sequential
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the item on the floor, shown by the projector: an amendment, a document or a poll (None: nothing)
+    item_type: Mapped[str | None] = mapped_column(String(20))
+    item_id: Mapped[int | None] = mapped_column(Integer)
 
     memberships = relationship("Membership", back_populates="meeting", cascade="all, delete-orphan")
     documents = relationship(

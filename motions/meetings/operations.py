@@ -16,6 +16,7 @@ from motions.errors import NotFound, StateConflict, ValidationFailed
 from motions.extensions import db
 from motions.meetings import delegate_csv
 from motions.labels import MEETING_STATE_LABELS, label
+from motions.live import publish
 from motions.meetings.models import IllegalTransition, Meeting, MeetingState, Membership, Numbering
 from motions.permissions import ROLES
 
@@ -151,6 +152,7 @@ def set_meeting_state(meeting: Meeting, target: str, *, by: Person | None = None
                               current=label(MEETING_STATE_LABELS, meeting.state),
                               target=label(MEETING_STATE_LABELS, wanted))) from None
     audit.append(meeting.id, by, "meeting.state", "meeting", meeting.id, {"from": before.value, "to": wanted.value})
+    publish(meeting.id, "meeting.changed", {"state": wanted.value})
     db.session.commit()
     return meeting
 
@@ -296,6 +298,7 @@ def set_attendance(meeting: Meeting, membership: Membership, present: bool, *,
         audit.append(meeting.id, by, "attendance.changed", "person", membership.person_id,
                      {"name": membership.person.name, "from": "absent" if present else "present",
                       "to": "present" if present else "absent"})
+        publish(meeting.id, "attendance.changed", {"person": membership.person_id, "present": present})
     db.session.commit()
     return membership
 
@@ -330,3 +333,38 @@ def save_person(data: dict, *, organiser: bool | None = None) -> Person:
         db.session.rollback()
         raise
     return person
+
+
+# ---------------------------------------------------------------- the floor
+
+FLOOR_ITEMS = ("amendment", "document", "poll")
+
+
+def set_floor(meeting: Meeting, item_type, item_id, *, by: Person | None = None) -> Meeting:
+    """What the chair has taken up, which the projector shows: an amendment, a document, a poll
+    (item_type None clears the floor)."""
+    from motions.amendments.models import Amendment
+    from motions.documents.models import Document
+    from motions.polls.models import Poll
+
+    if item_type in (None, ""):
+        item_type, item_id = None, None
+    else:
+        if item_type not in FLOOR_ITEMS:
+            raise ValidationFailed(_("Choose an amendment, a document or a poll."),
+                                   fields={"item_type": _("Choose one of: %(choices)s.", choices=", ".join(FLOOR_ITEMS))})
+        model = {"amendment": Amendment, "document": Document, "poll": Poll}[item_type]
+        thing = db.session.get(model, item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) \
+            and 1 <= item_id <= 2**31 - 1 else None
+        owner = None
+        if thing is not None:
+            owner = db.session.get(Document, thing.document_id).meeting_id if item_type == "amendment" \
+                else thing.meeting_id
+        if owner != meeting.id:
+            raise ValidationFailed(_("There is no such item in this meeting."),
+                                   fields={"item_id": _("There is no such item in this meeting.")})
+    meeting.item_type, meeting.item_id = item_type, item_id
+    audit.append(meeting.id, by, "floor.changed", "meeting", meeting.id, {"item_type": item_type, "item_id": item_id})
+    publish(meeting.id, "floor.changed", {"item_type": item_type, "item_id": item_id})
+    db.session.commit()
+    return meeting
