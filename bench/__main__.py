@@ -2,7 +2,11 @@
 
 Speed is measured here, never asserted in the test suite. The long corpus is the English and
 French text in ../shared/seeds; where it is absent (a fresh clone) a synthetic text of the same
-size is used and the table says so.
+size is used and the table says so. Then the vote storm of issue 4 (bench/vote_storm.py: 2,000
+delegates voting through HTTP against gunicorn; BENCH_VOTERS=0 skips it).
+
+BENCH_DATABASE_URL: PostgreSQL instead of SQLite. A database whose name contains "bench" is
+dropped and created empty first, and dropped at the end (the vote storm runs only on such a one).
 """
 from __future__ import annotations
 
@@ -59,6 +63,10 @@ def main() -> int:
     from motions.documents import operations as docs
     from motions.meetings import operations as meetings
 
+    from bench import vote_storm
+
+    if vote_storm.bench_database(os.environ.get("BENCH_DATABASE_URL", "")):
+        vote_storm.fresh_database(os.environ["BENCH_DATABASE_URL"])  # the benches below need it empty
     with tempfile.TemporaryDirectory() as tmp:
         uri = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
         app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": False})
@@ -96,6 +104,10 @@ def main() -> int:
         from bench import amendments
 
         amendments.run(app, rows, amendments=int(os.environ.get("BENCH_AMENDMENTS", "3000")))
+        with app.app_context():
+            from motions.extensions import db
+
+            db.engine.dispose()  # let go of the bench database: the vote storm starts it afresh
 
     print(f"machine: {platform.node()} · {platform.processor() or platform.machine()} · "
           f"{os.cpu_count()} cores · Python {platform.python_version()} · {platform.platform()}")
@@ -105,6 +117,10 @@ def main() -> int:
     print(f"|{'-' * (width + 2)}|------|-----------|--------|------|")
     for name, n, med, p95, note in rows:
         print(f"| {name.ljust(width)} | {n:4d} | {med:9.1f} | {p95:6.1f} | {note} |")
+    if int(os.environ.get("BENCH_VOTERS", "2000")) > 0:
+        print()
+        sys.stdout.flush()
+        vote_storm.report(vote_storm.run())
     return 0
 
 

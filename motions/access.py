@@ -112,3 +112,27 @@ def amendment_action(action: str):
         return wrapper
 
     return decorator
+
+
+def poll_action(action: str):
+    """For views with a `poll_id` argument: sets g.poll (and g.meeting, g.membership, g.roles)."""
+    from motions.polls.models import Poll
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            poll = db.session.get(Poll, kwargs["poll_id"])
+            if poll is None:
+                abort(404)
+            from motions.meetings.models import Meeting
+
+            _enter_meeting(db.session.get(Meeting, poll.meeting_id), action)
+            g.poll = poll
+            return view(*args, **kwargs)
+
+        wrapper.permission = action
+        return wrapper
+
+    return decorator

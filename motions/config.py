@@ -4,6 +4,7 @@ Environment variables (all optional):
   SECRET_KEY           signs sessions and CSRF tokens (else generated once into instance/secret_key)
   DATABASE_URL         SQLAlchemy URL; default sqlite:///<instance>/motions.sqlite3
   MOTIONS_SECURE_COOKIES  "0" to allow cookies over plain http (default: on unless debugging locally)
+  MOTIONS_EVENT_STREAM_SECONDS  how long one event stream lasts before the client reconnects (default 30)
 """
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def load(app, config: dict | None) -> None:
     if env.get("MOTIONS_SECURE_COOKIES") is not None:
         secure = env["MOTIONS_SECURE_COOKIES"] not in ("0", "false", "no", "")
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    if env.get("MOTIONS_EVENT_STREAM_SECONDS"):
+        app.config["EVENT_STREAM_SECONDS"] = float(env["MOTIONS_EVENT_STREAM_SECONDS"])
     if config:
         app.config.update(config)
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")

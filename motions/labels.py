@@ -92,6 +92,22 @@ AUDIT_ACTION_LABELS = {
     "attendance.changed": _l("attendance changed"),
     "meeting.state": _l("meeting state changed"),
     "document.state": _l("document state changed"),
+    "amendment.decided": _l("amendment decided"),
+    "poll.created": _l("poll created"),
+    "poll.opened": _l("vote opened"),
+    "poll.closed": _l("vote closed and counted"),
+    "poll.counted": _l("hand count entered"),
+    "poll.casting_vote": _l("casting vote given"),
+    "poll.voided": _l("poll voided"),
+    "proxy.set": _l("proxy given"),
+    "proxy.removed": _l("proxy taken back"),
+    "floor.changed": _l("item taken up"),
+    "speakers.closed": _l("speakers list closed"),
+    "speakers.reopened": _l("speakers list reopened"),
+    "speakers.removed": _l("speaker removed"),
+    "speakers.speaking_time": _l("speaking time set"),
+    "comment.hidden": _l("comment hidden"),
+    "comment.unhidden": _l("comment shown again"),
 }
 
 ATTENDANCE_LABELS = {

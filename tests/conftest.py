@@ -228,6 +228,20 @@ class Factory:
                 amend.admit(amendment, db.session.get(Person, mover_id))
             return amendment.id
 
+    def poll(self, slug: str, *, title: str = "", amendment_id: int | None = None, document_id: int | None = None,
+             **settings) -> int:
+        """A draft poll made by the operation: on an amendment, a document, or (neither) a free question."""
+        from motions.meetings import operations
+        from motions.polls import operations as polls
+
+        subject = ({"type": "amendment", "id": amendment_id} if amendment_id else
+                   {"type": "document", "id": document_id} if document_id else None)
+        with self.app.app_context():
+            poll = polls.create_poll(operations.get_meeting(slug), None, title=title or None, subject=subject,
+                                     options=settings.pop("options", None),
+                                     majority_rule=settings.pop("majority", "simple"), **settings)
+            return poll.id
+
     def token(self, email: str, password: str = PASSWORD) -> str:
         from motions.auth import operations as auth_ops
 

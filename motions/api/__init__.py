@@ -194,6 +194,22 @@ def _load_scope(kwargs):
             raise ApiError(404, _("There is no such poll."), "not_found")
         g.poll = poll
         return db.session.get(Meeting, poll.meeting_id)
+    if "speaker_id" in kwargs:
+        from motions.debate.models import Speaker
+
+        speaker = db.session.get(Speaker, kwargs["speaker_id"])
+        if speaker is None:
+            raise ApiError(404, _("There is no such request to speak."), "not_found")
+        g.speaker = speaker
+        return db.session.get(Meeting, speaker.speakers_list.meeting_id)
+    if "comment_id" in kwargs:
+        from motions.debate.models import Comment
+
+        comment = db.session.get(Comment, kwargs["comment_id"])
+        if comment is None:
+            raise ApiError(404, _("There is no such comment."), "not_found")
+        g.comment = comment
+        return db.session.get(Meeting, comment.meeting_id)
     if "amendment_id" in kwargs:
         from motions.amendments.models import Amendment
 
@@ -281,7 +297,7 @@ def _http_error(error: HTTPException):
 
 
 def init_app(app) -> None:
-    from motions.api import amendments, documents, meetings, openapi, polls  # noqa: F401  (register the routes)
+    from motions.api import amendments, debate, documents, meetings, openapi, polls  # noqa: F401  (register the routes)
 
     csrf.exempt(bp)  # bearer requests need no CSRF; cookie requests are checked in authenticate()
     app.register_blueprint(bp)

@@ -20,7 +20,8 @@ def load_demo(*, amendments: bool = False) -> list[tuple[str, str, str]]:
     """Create what is missing of the demo meeting; running it twice changes nothing.
 
     With `amendments`, the platform also gets a few amendments, as a meeting has them a week
-    before: one seconded and admitted, one that collides with it, and a new clause."""
+    before: one seconded and admitted (with a draft poll on it), one that collides with it, and a
+    new clause."""
     meeting = db.session.execute(db.select(Meeting).filter_by(slug=SLUG)).scalar_one_or_none()
     if meeting is None:
         meeting = meetings.create_meeting({"slug": SLUG, "title": TITLE, "seconders_required": 1,
@@ -69,6 +70,10 @@ def _demo_amendments(meeting: Meeting) -> None:
                           reason="The transition must not be paid for by the workers who lose their jobs.")
     amend.second(first, _person("delegate2@example.org"))
     amend.admit(first, _person("chair@example.org"))
+    from motions.polls import operations as polls
+
+    # the vote on it, ready for the chair to open once the session is open
+    polls.create_poll(meeting, _person("chair@example.org"), subject={"type": "amendment", "id": first.id})
     amend.propose(document, _person("delegate3@example.org"), clause_id=climate.clause_id, kind="modify",
                   text=climate.text.replace("just transition", "a just transition led by workers and their unions"),
                   title="Led by the unions", reason="Workers must lead the transition, not only gain from it.")

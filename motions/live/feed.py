@@ -82,9 +82,11 @@ class Cursor:
         return self.floor if self.gaps else max(self.sent | {self.floor})
 
 
-def sse(event: dict) -> str:
-    """One server-sent event: `id:` for resuming, `data:` the JSON (its `kind` says what changed)."""
-    return f"id: {event['id']}\ndata: {json.dumps(event, ensure_ascii=False, separators=(',', ':'))}\n\n"
+def sse(event: dict, resume: int | None = None) -> str:
+    """One server-sent event: `id:` for resuming (`resume`, by default the event's id), `data:` the JSON
+    (its `kind` says what changed, its `id` which event it is)."""
+    resume = event["id"] if resume is None else resume
+    return f"id: {resume}\ndata: {json.dumps(event, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
 def stream(engine, meeting_id: int, after: int, *, duration: float = 30.0, interval: float = 0.25,
@@ -101,7 +103,8 @@ def stream(engine, meeting_id: int, after: int, *, duration: float = 30.0, inter
             if events and enrich is not None:
                 events = enrich(connection, events)
         for event in events:
-            yield sse(event)
+            # the browser resumes from the last `id:` it got: never past an event still in flight
+            yield sse(event, min(event["id"], cursor.position))
         now = time.monotonic()
         if events:
             last_beat = now
