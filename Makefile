@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# pytest-xdist workers: one per core (each gets its own SQLite files, PostgreSQL database and browser)
+TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -34,14 +36,14 @@ run: install
 test: install test-sqlite test-postgres
 
 test-sqlite: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # The same suite (all but the database-free unit tests) on PostgreSQL, when one answers.
 # Under CI=true a missing PostgreSQL fails the run instead of skipping it.
 test-postgres: install
 	@if $(PY) -m tests.pg_ready "$(TEST_DATABASE_URL)"; then \
 	  echo "== PostgreSQL run: $(TEST_DATABASE_URL)"; \
-	  MOTIONS_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest tests/integration tests/browser; \
+	  MOTIONS_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -n $(TEST_WORKERS) tests/integration tests/browser; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL at $(TEST_DATABASE_URL) does not answer; CI must run the PostgreSQL suite."; exit 1; \
 	else \
