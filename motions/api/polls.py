@@ -141,7 +141,8 @@ BALLOT = obj({"poll_id": I, "voter_id": I, "on_behalf_of": NI, "choice": S, "wei
        response=BALLOT, status=201, errors=(400, 401, 403, 404, 409, 413, 422))
 def ballot(poll_id):
     data = json_body()
-    receipt = operations.cast_ballot(poll_id, g.api_person, data.get("choice"), data.get("on_behalf_of"))
+    receipt = operations.cast_ballot(poll_id, g.api_person, data.get("choice"), data.get("on_behalf_of"),
+                                     membership=g.membership)
     return jsonify(receipt), 201
 
 

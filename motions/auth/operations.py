@@ -39,10 +39,11 @@ def issue_token(person: Person) -> str:
 def person_for_token(token: str) -> Person | None:
     if not token:
         return None
-    row = db.session.execute(
-        db.select(ApiToken).filter_by(token_hash=ApiToken.digest(token))
+    # one query: the person joined to the token (this runs on every API request)
+    return db.session.execute(
+        db.select(Person).join(ApiToken, ApiToken.person_id == Person.id)
+        .where(ApiToken.token_hash == ApiToken.digest(token))
     ).scalar_one_or_none()
-    return row.person if row else None
 
 
 def set_language(person: Person, language: str) -> None:

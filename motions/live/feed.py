@@ -44,10 +44,15 @@ class Cursor:
 
     def fetch(self, connection, now: float | None = None) -> list[dict]:
         now = time.monotonic() if now is None else now
-        rows = connection.execute(
-            select(_EVENT.c.id, _EVENT.c.meeting_id, _EVENT.c.kind, _EVENT.c.data, _EVENT.c.at)
-            .where(_EVENT.c.id > self.floor).order_by(_EVENT.c.id).limit(BATCH)
-        ).all()
+        columns = (_EVENT.c.id, _EVENT.c.meeting_id, _EVENT.c.kind, _EVENT.c.data, _EVENT.c.at)
+        # the rows above the highest id sent, and the open gaps below it (never the rows already
+        # sent again: a gap held open must not stop a busy feed at BATCH re-read rows)
+        top = max(self.sent) if self.sent else self.floor
+        rows = connection.execute(select(*columns).where(_EVENT.c.id > top).order_by(_EVENT.c.id)
+                                  .limit(BATCH)).all()
+        if self.gaps:
+            late = connection.execute(select(*columns).where(_EVENT.c.id.in_(sorted(self.gaps)))).all()
+            rows = sorted([*late, *rows], key=lambda row: row.id)
         fresh = []
         for row in rows:  # every meeting's rows, so that a missing id is a transaction still in flight
             if row.id in self.sent:

@@ -62,9 +62,11 @@ class Meeting(db.Model):
     def membership_of(self, person: Person | None) -> "Membership | None":
         if person is None or not getattr(person, "id", None):
             return None
+        # the roles in the same query (every request asks for them)
         return db.session.execute(
             db.select(Membership).filter_by(meeting_id=self.id, person_id=person.id)
-        ).scalar_one_or_none()
+            .options(db.joinedload(Membership.role_rows))
+        ).unique().scalar_one_or_none()
 
 
 class Membership(db.Model):

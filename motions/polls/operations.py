@@ -251,8 +251,12 @@ def open_poll(poll: Poll, person: Person | None, *, confirm_without_quorum: bool
 
 # ---------------------------------------------------------------- ballots
 
-def cast_ballot(poll_id: int, person: Person, choice, on_behalf_of=None) -> dict:
-    """Store one ballot (201) or refuse it with nothing stored. Returns the receipt."""
+def cast_ballot(poll_id: int, person: Person, choice, on_behalf_of=None, *,
+                membership: Membership | None = None) -> dict:
+    """Store one ballot (201) or refuse it with nothing stored. Returns the receipt.
+
+    membership: the voter's membership of the poll's meeting with its roles, when the caller has
+    already loaded it (the API route has); otherwise it is looked up."""
     poll = db.session.get(Poll, poll_id)
     if poll is None:
         raise NotFound(_("There is no such poll."))
@@ -262,11 +266,13 @@ def cast_ballot(poll_id: int, person: Person, choice, on_behalf_of=None) -> dict
     if not isinstance(choice, str) or choice not in poll.options:
         raise ValidationFailed(_("Choose one of the options."),
                                fields={"choice": _("Choose one of: %(choices)s.", choices=", ".join(poll.options))})
-    own = db.session.execute(select(Membership.present, Membership.vote_weight).where(
-        Membership.meeting_id == poll.meeting_id, Membership.person_id == person.id,
-        Membership.person_id.in_(delegate_ids(poll.meeting_id)))).first()
-    if own is None:
+    if membership is None or membership.meeting_id != poll.meeting_id or membership.person_id != person.id:
+        membership = db.session.execute(select(Membership).where(
+            Membership.meeting_id == poll.meeting_id, Membership.person_id == person.id)
+            .options(db.joinedload(Membership.role_rows))).unique().scalar_one_or_none()
+    if membership is None or "delegate" not in membership.roles:
         raise Forbidden(_("Only delegates vote."))
+    own = membership
     if not own.present:
         raise StateConflict(_("Check in as present before voting."), code="not_present")
     voter_id, weight = person.id, own.vote_weight

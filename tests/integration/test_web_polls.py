@@ -261,7 +261,7 @@ def test_a_delegate_votes_from_the_poll_page_and_sees_that_they_have_voted(app, 
         assert f'name="choice" value="{option}"' in page
     assert 'name="on_behalf_of"' not in page  # Ada holds no proxy
     assert 'data-events="/api/v1/meetings/poll-meeting/events?after=' in page
-    assert 'data-live="poll.opened poll.closed poll.voided"' in page
+    assert 'data-live="poll.opened poll.closed poll.voided attendance.changed"' in page
     assert f'data-turnout-poll="{poll_id}"' in page
 
     done = ada.post(f"/polls/{poll_id}/vote", {"choice": "no"}, follow_redirects=True)

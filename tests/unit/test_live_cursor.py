@@ -191,3 +191,24 @@ def test_turnout_counts_coalesce_a_batch(engine):
     # one turnout per poll and batch, the last, with the poll's count read after the events
     assert [(e["id"], e["kind"], e.get("voted")) for e in events] == [(3, "poll.closed", None),
                                                                        (4, "poll.turnout", 5)]
+
+
+def test_an_open_gap_does_not_stall_a_busy_feed(engine):
+    """While id 2 is in flight, more than a batch of later events arrive: each tick still delivers the
+    new ones (the cursor never re-reads what it sent), and id 2 is delivered when it commits."""
+    add(engine, 1)
+    cursor = feed.Cursor(M, 0)
+    assert fetch(engine, cursor, 0) == [1]
+    next_id = 3
+    for tick in range(3):  # three ticks of more than BATCH events each, all within GAP_WAIT
+        batch = list(range(next_id, next_id + feed.BATCH + 10))
+        for event_id in batch:
+            add(engine, event_id)
+        got = fetch(engine, cursor, 0.1 * (tick + 1))
+        got += fetch(engine, cursor, 0.1 * (tick + 1) + 0.01)  # the rest of this tick's rows
+        assert got == batch
+        next_id = batch[-1] + 1
+    assert 2 in cursor.gaps and cursor.floor == 1
+    add(engine, 2)
+    assert fetch(engine, cursor, 1.0) == [2]
+    assert cursor.gaps == {} and cursor.floor == next_id - 1
