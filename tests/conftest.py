@@ -23,6 +23,19 @@ PG_URL = os.environ.get("MOTIONS_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests about PostgreSQL itself run in the PostgreSQL pass; the SQLite pass leaves them out
+    (deselected, not skipped: nothing is skipped in CI)."""
+    if PG_URL:
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgresql_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _config(uri: str) -> dict:
     return {
         "TESTING": True,

@@ -189,6 +189,7 @@ def test_a_stream_sees_what_another_worker_and_a_raw_connection_write(world):
             db.engine.dispose()
 
 
+@pytest.mark.postgresql_only  # SQLite has one writer at a time, so its ids commit in order
 def test_an_event_that_commits_after_a_later_one_is_still_streamed_postgresql(world):
     """Two transactions: the first takes an id and commits after the second. The stream's cursor
     delivers the later id at once, and the earlier one when it commits; the `id:` the client
@@ -197,8 +198,6 @@ def test_an_event_that_commits_after_a_later_one_is_still_streamed_postgresql(wo
     from motions.live.models import MeetingEvent
 
     uri = world.app.config["SQLALCHEMY_DATABASE_URI"]
-    if not uri.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: SQLite has one writer at a time, so ids commit in order")
     table = MeetingEvent.__table__
     engine = create_engine(uri)
     try:
