@@ -19,6 +19,11 @@ from motions.permissions import GLOBAL_ACTIONS, allowed
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]")
 
 
+def current_person():
+    """The signed-in Person itself (not Flask-Login's proxy), for the operations."""
+    return current_user._get_current_object()
+
+
 def _enter_meeting(meeting, action: str):
     membership = meeting.membership_of(current_user)
     roles = membership.roles if membership else []

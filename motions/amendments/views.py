@@ -4,30 +4,22 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from motions.access import amendment_action, document_action, meeting_action
+from motions.access import amendment_action, current_person, document_action, meeting_action
 from motions.amendments import operations
 from motions.amendments.forms import AmendmentForm, CompositeForm, FilterForm, ReviseForm, RuleOutForm
 from motions.amendments.models import PENDING, Amendment, AmendmentKind, AmendmentStatus
 from motions.amendments.reading import Filters, Reader
 from motions.auth.forms import EmptyForm
-from motions.auth.models import Person
 from motions.documents.models import Document, DocumentState
 from motions.errors import OperationError
 from motions.extensions import db
 from motions.forms import choices
+from motions.forms import to_id as _int
 from motions.i18n import gettext
 from motions.labels import AMENDMENT_STATUS_LABELS, label
 from motions.meetings.views import apply_errors
 
 bp = Blueprint("amendments", __name__)
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= 2**31 - 1 else None
 
 
 def _clause_choices(reader: Reader) -> list:
@@ -83,12 +75,6 @@ def propose(document_id):
     selected_lines = reader.wrapped(document.current_version, selected) if selected is not None else []
     return render_template("amendments/propose.html", meeting=document.meeting, document=document, form=form,
                            selected=selected, selected_lines=selected_lines, preview=result), status
-
-
-def current_person() -> Person:
-    from flask_login import current_user
-
-    return current_user._get_current_object()
 
 
 @bp.route("/documents/<id:document_id>/amend/preview", methods=["POST"])

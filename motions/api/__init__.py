@@ -173,6 +173,29 @@ def _check_types(data: dict, schema: dict, fields: dict) -> None:
                 fields[name] = _wrong_type(item_kinds, item)
 
 
+def _child_scopes() -> dict:
+    """Path arguments naming a row that belongs to a meeting: (its model, the name it gets on `g`,
+    the 404 message, its meeting's id). Models are imported late: the API loads before them."""
+    def poll():
+        from motions.polls.models import Poll
+        return Poll
+
+    def speaker():
+        from motions.debate.models import Speaker
+        return Speaker
+
+    def comment():
+        from motions.debate.models import Comment
+        return Comment
+
+    return {
+        "poll_id": (poll, "poll", lambda: _("There is no such poll."), lambda row: row.meeting_id),
+        "speaker_id": (speaker, "speaker", lambda: _("There is no such request to speak."),
+                       lambda row: row.speakers_list.meeting_id),
+        "comment_id": (comment, "comment", lambda: _("There is no such comment."), lambda row: row.meeting_id),
+    }
+
+
 def _load_scope(kwargs):
     from motions.documents.models import Document
     from motions.meetings.models import Meeting
@@ -186,30 +209,13 @@ def _load_scope(kwargs):
         if meeting is None:
             raise ApiError(404, _("There is no meeting “%(slug)s”.", slug=kwargs["slug"]), "not_found")
         return meeting
-    if "poll_id" in kwargs:
-        from motions.polls.models import Poll
-
-        poll = db.session.get(Poll, kwargs["poll_id"])
-        if poll is None:
-            raise ApiError(404, _("There is no such poll."), "not_found")
-        g.poll = poll
-        return db.session.get(Meeting, poll.meeting_id)
-    if "speaker_id" in kwargs:
-        from motions.debate.models import Speaker
-
-        speaker = db.session.get(Speaker, kwargs["speaker_id"])
-        if speaker is None:
-            raise ApiError(404, _("There is no such request to speak."), "not_found")
-        g.speaker = speaker
-        return db.session.get(Meeting, speaker.speakers_list.meeting_id)
-    if "comment_id" in kwargs:
-        from motions.debate.models import Comment
-
-        comment = db.session.get(Comment, kwargs["comment_id"])
-        if comment is None:
-            raise ApiError(404, _("There is no such comment."), "not_found")
-        g.comment = comment
-        return db.session.get(Meeting, comment.meeting_id)
+    for name, (load, attribute, missing, meeting_of) in _child_scopes().items():
+        if name in kwargs:
+            row = db.session.get(load(), kwargs[name])
+            if row is None:
+                raise ApiError(404, missing(), "not_found")
+            setattr(g, attribute, row)
+            return db.session.get(Meeting, meeting_of(row))
     if "amendment_id" in kwargs:
         from motions.amendments.models import Amendment
 

@@ -7,17 +7,9 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from motions.forms import to_id as to_int  # noqa: F401  (the views import it from here)
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
-
-
-def to_int(value) -> int | None:
-    """A whole number from a form field (None when it is not one, or out of a column's range)."""
-    value = (value or "").strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 10:
-        return None
-    number = int(value)
-    return number if 1 <= number <= 2**31 - 1 else None
 
 
 class SubjectForm(FlaskForm):

@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from motions.access import amendment_action, document_action, meeting_action
+from motions.access import current_person as _person
 from motions.api.schemas import iso
 from motions.debate import operations, reading
 from motions.debate.forms import (
@@ -38,10 +39,6 @@ OFFERED_SIDES = {
     "document": ("for", "against", "neutral"),
     "meeting": ("neutral",),
 }
-
-
-def _person():
-    return current_user._get_current_object()
 
 
 def page_url(subject_type: str, subject_id: int) -> str:

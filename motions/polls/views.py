@@ -18,10 +18,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from motions.access import amendment_action, meeting_action, poll_action
+from motions.access import current_person as _person
 from motions.amendments import operations as amendment_operations
 from motions.amendments.models import PENDING, Amendment, AmendmentStatus
 from motions.amendments.reading import Reader
@@ -31,6 +31,7 @@ from motions.documents.models import Document
 from motions.errors import OperationError
 from motions.extensions import db
 from motions.forms import choices
+from motions.forms import to_id as _int
 from motions.labels import AMENDMENT_STATUS_LABELS, POLL_STATE_LABELS, label
 from motions.meetings import operations as meeting_operations
 from motions.meetings.models import Meeting, Membership
@@ -47,18 +48,6 @@ from motions.polls.forms import (
 from motions.polls.models import Poll, PollState
 
 bp = Blueprint("polls", __name__)
-
-
-def _person() -> Person:
-    return current_user._get_current_object()
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= 2**31 - 1 else None
 
 
 def _fragment(template: str, **context):
