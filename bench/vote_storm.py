@@ -22,7 +22,8 @@ What happens:
 
 `python -m bench.vote_storm` runs it alone; `make bench` runs it after the other benches.
 Settings (environment): BENCH_VOTERS (2000; 0 skips), BENCH_DATABASE_URL, BENCH_GUNICORN (worker
-options, default below), BENCH_CONCURRENCY (64), BENCH_QUIET_WAIT (seconds to wait, before the storm,
+options, default below), BENCH_CONCURRENCY (64), BENCH_SECRET (1: a secret poll, whose choices go to the anonymous
+tallies; default 0, a named poll), BENCH_QUIET_WAIT (seconds to wait, before the storm,
 for other processes' load to drop on a shared machine; default 120; the table says when it did not).
 """
 from __future__ import annotations
@@ -436,6 +437,7 @@ def run(uri: str | None = None, voters: int | None = None, options: str | None =
 
     voters = voters if voters is not None else int(os.environ.get("BENCH_VOTERS", "2000"))
     concurrency = concurrency or int(os.environ.get("BENCH_CONCURRENCY", "64"))
+    secret = os.environ.get("BENCH_SECRET", "0") not in ("", "0")
     with tempfile.TemporaryDirectory(prefix="vote-storm-") as tmp:
         uri = uri or os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/storm.sqlite3"
         kind = "postgresql" if _is_postgres(uri) else "sqlite"
@@ -449,7 +451,7 @@ def run(uri: str | None = None, voters: int | None = None, options: str | None =
             server, base, log = serve(uri, options, tmp)
             api = Api(base, chair)
             status, poll = api.call("POST", f"/api/v1/meetings/{SLUG}/polls",
-                                    {"title": "Vote storm", "subject": {"type": "none"}})
+                                    {"title": "Vote storm", "subject": {"type": "none"}, "secret": secret})
             assert status == 201, (status, poll)
             poll_id = poll["id"]
             status, poll = api.call("POST", f"/api/v1/polls/{poll_id}/open")
@@ -479,7 +481,7 @@ def run(uri: str | None = None, voters: int | None = None, options: str | None =
             errors = [line for line in log.read_text().splitlines() if "Traceback" in line or "ERROR" in line]
             return {
                 "database": database_version(uri), "kind": kind, "voters": voters, "concurrency": concurrency,
-                "gunicorn": f"gthread {options}", "setup": setup, "storm": storm, "ceiling": ceiling,
+                "gunicorn": f"gthread {options}", "setup": setup, "secret": secret, "storm": storm, "ceiling": ceiling,
                 "voted": voted, "counts": counts, "sent": dict(Counter(choices)), "turnout_delay": delay,
                 "turnout_events": len(projector.turnouts), "projector_error": projector.error,
                 "cpu_storm": cpu_text(loaded["storm"]["cpu"], storm["n"]),
@@ -500,7 +502,7 @@ def report(f: dict) -> None:
     delay = f"{f['turnout_delay']:.2f} s" if f["turnout_delay"] is not None else \
         f"never ({f['projector_error'] or 'no event with every ballot'})"
     ok_counts = all(f["counts"].get(k, 0) == f["sent"].get(k, 0) for k in CHOICES)
-    print(f"vote storm (issue 4): {f['database']}, {n} delegates, gunicorn {f['gunicorn']}, "
+    print(f"vote storm (issue 4): {f['database']}, {n} delegates, {'secret' if f['secret'] else 'named'} poll, gunicorn {f['gunicorn']}, "
           f"{f['concurrency']} keep-alive connections (aiohttp), setup {f['setup']:.1f} s")
     cpu = f["cpu_raw"]["storm"]
     others = max(0.0, cpu["busy"] - cpu["gunicorn"] - cpu["postgres"] - cpu["loader"])

@@ -45,16 +45,27 @@ def authenticate():
     """The person behind this request: a bearer token, or the signed-in session (which then needs CSRF)."""
     from motions.auth.operations import person_for_token
 
+    return _authenticated(person_for_token, lambda user: user._get_current_object())
+
+
+def authenticate_id() -> int:
+    """As authenticate(), but only the person's id: one small statement, no Person loaded."""
+    from motions.auth.operations import person_id_for_token
+
+    return _authenticated(person_id_for_token, lambda user: user.id)
+
+
+def _authenticated(by_token, by_session):
     token = _bearer()
     if token is not None:
-        person = person_for_token(token)
+        person = by_token(token)
         if person is None:
             raise ApiError(401, _("The bearer token is not valid; ask for a new one."), "invalid_token")
         return person
     if current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
-        return current_user._get_current_object()
+        return by_session(current_user)
     raise ApiError(401, _("Sign in first: send a valid bearer token."), "unauthorized")
 
 
@@ -251,17 +262,27 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
 
 def route(rule: str, method: str, *, action: str | None, summary: str, body: dict | None = None,
           response: dict | None = None, status: int = 200, query: list[dict] | None = None,
-          media: str = "application/json", errors: tuple[int, ...] = ()):
+          media: str = "application/json", errors: tuple[int, ...] = (), lean_scope=None):
     """Register an API view with its permission and its OpenAPI description.
 
     action: an action of the permission table (checked against the person's roles in the
     meeting named by <slug> or <document_id>), "signed_in", "organiser", "public", or None
-    (the view checks for itself)."""
+    (the view checks for itself).
+    lean_scope: for the busiest routes (a ballot): `lean_scope(kwargs, person_id)` reads the
+    path's row and returns the person's roles in its meeting (404 when there is no such row), in
+    place of loading the person, the meeting and the membership as objects; `g.api_person_id` is
+    set and `g.api_person` is not. The permission check is the same."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(**kwargs):
             g.api_body = body
+            if lean_scope is not None:
+                g.api_person_id = authenticate_id()
+                g.roles = lean_scope(kwargs, g.api_person_id)
+                if not allowed(g.roles, action):
+                    raise ApiError(403, _("Your role in this meeting does not allow this."), "forbidden")
+                return view(**kwargs)
             if action != "public":
                 g.api_person = authenticate()
             meeting = _load_scope(kwargs)

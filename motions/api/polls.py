@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify, request, stream_with_context
+from flask_babel import gettext as _
 
 from motions.amendments import operations as amendments
-from motions.api import MAX_INT, json_body, route
+from motions.api import MAX_INT, ApiError, json_body, route
 from motions.api.schemas import (B, DT, I, NI, NS, S, iso, obj, string)
 from motions.counting.majority import RULES
 from motions.meetings import operations as meetings
@@ -131,6 +132,14 @@ def casting(poll_id):
     return _poll(operations.casting_vote(g.poll, g.api_person, data.get("choice")))
 
 
+def _voter_scope(kwargs: dict, person_id: int) -> tuple[str, ...]:
+    """The ballot route's scope in one statement: the poll, and the voter's membership and roles."""
+    g.voter = operations.voter(kwargs["poll_id"], person_id)
+    if g.voter is None:
+        raise ApiError(404, _("There is no such poll."), "not_found")
+    return g.voter.roles
+
+
 BALLOT = obj({"poll_id": I, "voter_id": I, "on_behalf_of": NI, "choice": S, "weight": I})
 
 
@@ -138,11 +147,11 @@ BALLOT = obj({"poll_id": I, "voter_id": I, "on_behalf_of": NI, "choice": S, "wei
        summary="Cast a ballot (present delegates; a proxy holder also with on_behalf_of): 201 means it is stored",
        body=obj({"choice": string(minLength=1, maxLength=operations.MAX_OPTION),
                  "on_behalf_of": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_INT}}, ["choice"]),
-       response=BALLOT, status=201, errors=(400, 401, 403, 404, 409, 413, 422))
+       response=BALLOT, status=201, errors=(400, 401, 403, 404, 409, 413, 422), lean_scope=_voter_scope)
 def ballot(poll_id):
     data = json_body()
-    receipt = operations.cast_ballot(poll_id, g.api_person, data.get("choice"), data.get("on_behalf_of"),
-                                     membership=g.membership)
+    receipt = operations.cast_ballot(poll_id, g.api_person_id, data.get("choice"), data.get("on_behalf_of"),
+                                     context=g.voter)
     return jsonify(receipt), 201
 
 

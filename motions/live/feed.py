@@ -19,13 +19,14 @@ from motions.extensions import db
 from motions.live.models import MeetingEvent
 
 _EVENT = MeetingEvent.__table__
+_PUBLISH = _EVENT.insert()  # built once; executed with parameters
 GAP_WAIT = 5.0  # seconds an id gap is watched for a late commit (a rolled-back id never arrives)
 BATCH = 500
 
 
 def publish(meeting_id: int, kind: str, data: dict | None = None) -> None:
     """Add an event to the current transaction; it is sent once the operation commits."""
-    db.session.execute(_EVENT.insert().values(meeting_id=meeting_id, kind=kind, data=data or {}))
+    db.session.execute(_PUBLISH, {"meeting_id": meeting_id, "kind": kind, "data": data or {}})
 
 
 def last_id(connection) -> int:

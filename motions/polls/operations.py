@@ -3,22 +3,34 @@ the casting vote; proxies. The only place that changes polls, ballots and proxie
 
 Ballots and the close race (how "counted = stored = 201" holds on both databases):
 
-- A ballot transaction first INSERTs its ballot row (UNIQUE(poll_id, voter_id): a second ballot
-  of the same entitlement fails there, in the database), then reads the poll's state: on SQLite
-  the INSERT took the database's write lock, so the read sees every commit before it; on
-  PostgreSQL the read is `SELECT ... FOR SHARE`, which waits for a closing transaction. If the
-  poll is no longer open the transaction rolls back (409) and nothing of the ballot remains.
+- A ballot is one statement, `INSERT INTO ballot ... SELECT ... FROM poll WHERE id = ? AND
+  state = 'open'`: the row is written only if the poll is open when the statement runs
+  (UNIQUE(poll_id, voter_id): a second ballot of the same entitlement fails there, in the
+  database). On SQLite the INSERT holds the database's write lock, so its read sees every commit
+  before it; on PostgreSQL the SELECT is `FOR SHARE`, which waits for a closing transaction and
+  then reads the poll as that left it. No row written means the poll is no longer open: the
+  transaction rolls back (409) and nothing of the ballot remains.
 - Closing UPDATEs the poll row from open to closed first (PostgreSQL: this waits for every
   ballot holding its share lock to commit; SQLite: the write lock), then counts in a new
   statement, which sees every ballot that committed. A ballot after that finds the poll closed.
 """
 from __future__ import annotations
 
+import json
+import os
 import random
+import threading
 import unicodedata
+from contextlib import contextmanager, nullcontext
+from typing import NamedTuple
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: ballots then wait in SQLite's busy handler
+    fcntl = None
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import DateTime, Integer, String, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from motions import audit
@@ -251,75 +263,164 @@ def open_poll(poll: Poll, person: Person | None, *, confirm_without_quorum: bool
 
 # ---------------------------------------------------------------- ballots
 
-def cast_ballot(poll_id: int, person: Person, choice, on_behalf_of=None, *,
-                membership: Membership | None = None) -> dict:
+class Voter(NamedTuple):
+    """What a ballot needs to know about its poll and the person casting it, read in one statement."""
+
+    poll_id: int
+    meeting_id: int
+    state: str
+    options: list
+    secret: bool
+    weighted: bool
+    person_id: int
+    member: bool  # the person belongs to the poll's meeting
+    present: bool
+    vote_weight: int
+    roles: tuple[str, ...]
+
+
+_MEMBER = Membership.__table__
+_ROLE = MembershipRole.__table__
+# Built once: a ballot is the busiest request of a meeting, and building a statement costs more
+# than running it (see docs/performance.md, "Votes").
+_VOTER = (
+    select(_POLL.c.id, _POLL.c.meeting_id, _POLL.c.state, _POLL.c.options, _POLL.c.secret, _POLL.c.weighted,
+           _MEMBER.c.id, _MEMBER.c.present, _MEMBER.c.vote_weight, _ROLE.c.role)
+    .select_from(_POLL.outerjoin(_MEMBER, and_(_MEMBER.c.meeting_id == _POLL.c.meeting_id,
+                                                _MEMBER.c.person_id == bindparam("person_id")))
+                 .outerjoin(_ROLE, _ROLE.c.membership_id == _MEMBER.c.id))
+    .where(_POLL.c.id == bindparam("poll_id"))
+)
+# The ballot row, inserted only while the poll is open: one statement that reads the poll's state
+# (on PostgreSQL FOR SHARE, which waits for a closing transaction) and writes the ballot.
+_IF_OPEN = (select(_POLL.c.id, bindparam("voter_id", type_=Integer), bindparam("cast_by_id", type_=Integer),
+                   bindparam("choice", type_=String), bindparam("weight", type_=Integer),
+                   bindparam("at", type_=DateTime(timezone=True)))
+            .where(_POLL.c.id == bindparam("poll_id"), _POLL.c.state == PollState.open.value))
+_BALLOT_COLUMNS = ["poll_id", "voter_id", "cast_by_id", "choice", "weight", "at"]
+_INSERT_BALLOT = {  # preserve_rowcount: SQLAlchemy keeps an INSERT's row count only when asked
+    "sqlite": insert(_BALLOT).from_select(_BALLOT_COLUMNS, _IF_OPEN).execution_options(preserve_rowcount=True),
+    "postgresql": insert(_BALLOT).from_select(_BALLOT_COLUMNS, _IF_OPEN.with_for_update(read=True))
+    .execution_options(preserve_rowcount=True),
+}
+class _WriterTurn:
+    """SQLite has one write lock for the whole database, and a writer that finds it taken sleeps
+    in growing steps (1, 2, 5, 10 ... 100 ms) before trying again: under a vote storm those sleeps
+    are the slowest ballots. Ballot writers therefore queue for their turn in the kernel instead
+    (`flock` on a file beside the database, which wakes the next waiter at once), after the threads
+    of one process have queued on a lock of that process. Other databases need no turn."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.files: dict[tuple[int, str], object] = {}
+
+    def __call__(self, bind):
+        path = bind.url.database if bind.dialect.name == "sqlite" else None
+        if not path or path == ":memory:" or path.startswith("file:") or fcntl is None:
+            return nullcontext()
+        return self._turn(path)
+
+    @contextmanager
+    def _turn(self, path: str):
+        with self.lock:
+            key = (os.getpid(), path)  # a forked worker opens its own file: flock is per open file
+            handle = self.files.get(key)
+            if handle is None:
+                handle = self.files[key] = open(f"{path}-writers.lock", "a+b")  # noqa: SIM115 (kept open)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+writer_turn = _WriterTurn()
+_COUNT_SECRET = (update(_TALLY)
+                 .where(_TALLY.c.poll_id == bindparam("tally_poll"), _TALLY.c.choice == bindparam("tally_choice"),
+                        _TALLY.c.shard == bindparam("tally_shard"))
+                 .values(headcount=_TALLY.c.headcount + 1, weight=_TALLY.c.weight + bindparam("tally_weight")))
+
+
+def voter(poll_id: int, person_id: int) -> Voter | None:
+    """The poll and the person's membership of its meeting with their roles; None: no such poll."""
+    rows = db.session.execute(_VOTER, {"poll_id": poll_id, "person_id": person_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    roles = tuple(sorted({r[9] for r in rows if r[9] is not None}))
+    options = first[3]
+    if isinstance(options, str):  # a JSON column read through a plain select on some drivers
+        options = json.loads(options)
+    return Voter(first[0], first[1], first[2], options, bool(first[4]), bool(first[5]), person_id,
+                 first[6] is not None, bool(first[7]), first[8] or 0, roles)
+
+
+def cast_ballot(poll_id: int, person: Person | int, choice, on_behalf_of=None, *,
+                context: Voter | None = None) -> dict:
     """Store one ballot (201) or refuse it with nothing stored. Returns the receipt.
 
-    membership: the voter's membership of the poll's meeting with its roles, when the caller has
-    already loaded it (the API route has); otherwise it is looked up."""
-    poll = db.session.get(Poll, poll_id)
-    if poll is None:
+    person: the voter, or their id. context: the poll and voter as `voter()` reads them, when the
+    caller has already read them (the API route has, for its permission check)."""
+    person_id = person if isinstance(person, int) else person.id
+    v = context if context is not None and context.poll_id == poll_id and context.person_id == person_id \
+        else voter(poll_id, person_id)
+    if v is None:
         raise NotFound(_("There is no such poll."))
-    if poll.state is not PollState.open:
+    if v.state != PollState.open.value:
         raise StateConflict(_("This poll is not open for voting: it is “%(state)s”.",
-                              state=poll_state_label(poll.state)), code="poll_not_open")
-    if not isinstance(choice, str) or choice not in poll.options:
+                              state=poll_state_label(PollState(v.state))), code="poll_not_open")
+    if not isinstance(choice, str) or choice not in v.options:
         raise ValidationFailed(_("Choose one of the options."),
-                               fields={"choice": _("Choose one of: %(choices)s.", choices=", ".join(poll.options))})
-    if membership is None or membership.meeting_id != poll.meeting_id or membership.person_id != person.id:
-        membership = db.session.execute(select(Membership).where(
-            Membership.meeting_id == poll.meeting_id, Membership.person_id == person.id)
-            .options(db.joinedload(Membership.role_rows))).unique().scalar_one_or_none()
-    if membership is None or "delegate" not in membership.roles:
+                               fields={"choice": _("Choose one of: %(choices)s.", choices=", ".join(v.options))})
+    if not v.member or "delegate" not in v.roles:
         raise Forbidden(_("Only delegates vote."))
-    own = membership
-    if not own.present:
+    if not v.present:
         raise StateConflict(_("Check in as present before voting."), code="not_present")
-    voter_id, weight = person.id, own.vote_weight
-    if on_behalf_of is not None and on_behalf_of != person.id:
+    voter_id, weight = person_id, v.vote_weight
+    if on_behalf_of is not None and on_behalf_of != person_id:
         if not isinstance(on_behalf_of, int) or isinstance(on_behalf_of, bool):
             raise ValidationFailed(_("Some fields need correcting."), fields={"on_behalf_of": _("Enter a whole number.")})
         giver = db.session.execute(
             select(Membership.vote_weight).join(Proxy, and_(Proxy.giver_id == Membership.person_id,
                                                             Proxy.meeting_id == Membership.meeting_id))
-            .where(Proxy.meeting_id == poll.meeting_id, Proxy.giver_id == on_behalf_of,
-                   Proxy.holder_id == person.id)).first()
+            .where(Proxy.meeting_id == v.meeting_id, Proxy.giver_id == on_behalf_of,
+                   Proxy.holder_id == person_id)).first()
         if giver is None:
             raise Forbidden(_("You do not hold this delegate's proxy."), code="no_proxy")
         voter_id, weight = on_behalf_of, giver.vote_weight
-    if not poll.weighted:
+    if not v.weighted:
         weight = 1
-    receipt = {"poll_id": poll.id, "voter_id": voter_id, "on_behalf_of": voter_id if voter_id != person.id else None,
+    receipt = {"poll_id": poll_id, "voter_id": voter_id, "on_behalf_of": voter_id if voter_id != person_id else None,
                "choice": choice, "weight": weight}
-    meeting_id, secret = poll.meeting_id, poll.secret
-    try:
-        db.session.execute(insert(_BALLOT).values(poll_id=poll_id, voter_id=voter_id, cast_by_id=person.id,
-                                                  choice=None if secret else choice, weight=weight, at=utcnow()))
-        state = select(_POLL.c.state).where(_POLL.c.id == poll_id)
-        if db.session.get_bind().dialect.name == "postgresql":
-            state = state.with_for_update(read=True)  # FOR SHARE: waits for a closing transaction
-        if db.session.execute(state).scalar() != PollState.open.value:
+    bind = db.session.get_bind()
+    dialect = bind.dialect.name
+    with writer_turn(bind):
+        try:
+            stored = db.session.execute(_INSERT_BALLOT[dialect], {
+                "poll_id": poll_id, "voter_id": voter_id, "cast_by_id": person_id,
+                "choice": None if v.secret else choice, "weight": weight, "at": utcnow()}).rowcount
+            if stored != 1:  # the poll closed (or was voided) since it was read above
+                db.session.rollback()
+                raise StateConflict(_("The poll closed before your ballot arrived; it was not counted."),
+                                    code="poll_not_open")
+            if v.secret:
+                db.session.execute(_COUNT_SECRET, {
+                    "tally_poll": poll_id, "tally_choice": choice, "tally_weight": weight,
+                    "tally_shard": random.randrange(TALLY_SHARDS),  # noqa: S311 (spreads updates; not a secret)
+                })
+            publish(v.meeting_id, "poll.turnout", {"poll": poll_id})
+            db.session.commit()
+        except IntegrityError:
             db.session.rollback()
-            raise StateConflict(_("The poll closed before your ballot arrived; it was not counted."),
-                                code="poll_not_open")
-        if secret:
-            db.session.execute(update(_TALLY).where(
-                _TALLY.c.poll_id == poll_id, _TALLY.c.choice == choice,
-                _TALLY.c.shard == random.randrange(TALLY_SHARDS),  # noqa: S311 (spreads updates; not a secret)
-            ).values(headcount=_TALLY.c.headcount + 1, weight=_TALLY.c.weight + weight))
-        publish(meeting_id, "poll.turnout", {"poll": poll_id})
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        if voter_id != person.id:
-            raise StateConflict(_("A ballot for this delegate has already been cast in this poll."),
-                                code="already_voted") from None
-        raise StateConflict(_("You have already voted in this poll."), code="already_voted") from None
-    except StateConflict:
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
+            if voter_id != person_id:
+                raise StateConflict(_("A ballot for this delegate has already been cast in this poll."),
+                                    code="already_voted") from None
+            raise StateConflict(_("You have already voted in this poll."), code="already_voted") from None
+        except StateConflict:
+            raise
+        except Exception:
+            db.session.rollback()
+            raise
     return receipt
 
 

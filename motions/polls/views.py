@@ -230,7 +230,7 @@ def vote(poll_id):
     on_behalf_of = _int(request.form.get("on_behalf_of"))
     person = _person()
     try:
-        receipt = operations.cast_ballot(poll.id, person, choice, on_behalf_of, membership=g.membership)
+        receipt = operations.cast_ballot(poll.id, person, choice, on_behalf_of)
     except OperationError as error:
         _refused(error)
     else:

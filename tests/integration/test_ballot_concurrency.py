@@ -272,3 +272,50 @@ def test_ballots_racing_the_close_counted_equals_stored_equals_201(race, secret)
                                        headers=bearer(race.tokens[(refused or accepted)[0][0]]))
     assert_error(late, 409, "poll_not_open")
     assert len(stored(race.app, poll_id).ballots) == len(accepted)
+
+
+# ------------------------------------------------------------------ SQLite writers' turns
+
+def _try_turn(path: str, queue) -> None:
+    """In another process: can this process take the ballot writers' turn right now?"""
+    import fcntl
+
+    with open(f"{path}-writers.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            queue.put("waits")
+        else:
+            queue.put("takes")
+
+
+def test_sqlite_ballot_writers_of_different_processes_take_turns(app):
+    """On SQLite a ballot is written only in its turn, which is held across worker processes (a
+    file lock beside the database): while one process writes, another waits in the kernel rather
+    than in SQLite's sleeping busy handler. Other databases (and in-memory SQLite) take no turn."""
+    import multiprocessing
+
+    from sqlalchemy import make_url
+
+    from motions.polls.operations import writer_turn
+
+    with app.app_context():
+        bind = db.engine
+    if bind.dialect.name != "sqlite":
+        turn = writer_turn(bind)
+        assert type(turn).__name__ == "nullcontext"  # PostgreSQL serialises nothing here
+        return
+    path = make_url(str(bind.url)).database
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    with writer_turn(bind):
+        other = context.Process(target=_try_turn, args=(path, queue))
+        other.start()
+        assert queue.get(timeout=60) == "waits"
+        other.join(60)
+    other = context.Process(target=_try_turn, args=(path, queue))
+    other.start()
+    assert queue.get(timeout=60) == "takes"
+    other.join(60)
+    memory = create_engine("sqlite://")
+    assert type(writer_turn(memory)).__name__ == "nullcontext"
