@@ -36,6 +36,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "amendment.screen": frozenset({CHAIR}),  # admit, or rule out of order with a reason
     "amendment.composite": frozenset({CHAIR, SECRETARY}),
     "amendment.decide": frozenset({CHAIR}),  # carried, lost, remitted or fallen without a poll
+    "amendment.resolve": frozenset({SECRETARY}),  # restate one that no longer applies after a carry
     # the floor: what the chair has taken up (the projector shows it)
     "floor.set": frozenset({CHAIR}),
     "projector.view": EVERYONE,

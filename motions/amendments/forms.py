@@ -61,3 +61,10 @@ class FilterForm(FlaskForm):
     mover_id = SelectField(_l("Mover"), choices=[], validate_choice=False)
     organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
     submit = SubmitField(_l("Filter"))
+
+
+class ResolveForm(FlaskForm):
+    text = TextAreaField(_l("The clause as it should read with this amendment"),
+                         description=_l("Start from the proposal below: the amendment's change made on the clause "
+                                        "as it stands now. The earlier wording is kept in the history."))
+    submit = SubmitField(_l("Save the resolution"))

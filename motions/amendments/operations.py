@@ -531,9 +531,19 @@ MAX_NOTE = 2_000
 def settle(amendment: Amendment, person: Person | None, outcome: str, *, note: str = "",
            poll_id: int | None = None) -> AmendmentStatus:
     """Set the decision on an amendment in the current transaction (the caller commits): a poll's
-    close, or the chair's decision without a poll. Merging a carried amendment hooks in here."""
+    close, or the chair's decision without a poll. A carried amendment is merged into a new version
+    of its document at once (motions.amendments.merging); if it cannot be, nothing of the decision
+    stays (the transaction is rolled back) and StateConflict says why."""
     document = db.session.get(Document, amendment.document_id)
     before = _move(amendment, AmendmentStatus(outcome))
+    if outcome == "carried":
+        from motions.amendments.merging import merge_carried
+
+        try:
+            merge_carried(document, amendment, person)
+        except Exception:
+            db.session.rollback()
+            raise
     _event(amendment, person, outcome, before=before, note=note)
     data = {"note": note} if note else {}
     if poll_id is not None:
@@ -559,5 +569,34 @@ def decide(amendment: Amendment, person: Person | None, outcome, note=None) -> A
     if open_poll is not None:
         raise StateConflict(_("A vote on this amendment is open; close or void it first."), code="poll_open")
     settle(amendment, person, outcome, note=note)
+    _commit()
+    return amendment
+
+
+def resolve(amendment: Amendment, person: Person | None, text=None) -> Amendment:
+    """The secretary restates an amendment that no longer applies (another amendment to its clause
+    was carried) against the text as it now stands. The earlier wording is kept as a revision and
+    the resolution is audited; the seconders stay (the meeting's intent is unchanged)."""
+    document = _require_not_final(amendment)
+    if amendment.status not in PENDING:
+        raise StateConflict(_("Only a pending amendment can be resolved; this one is “%(status)s”.",
+                              status=label(AMENDMENT_STATUS_LABELS, amendment.status)), code="illegal_transition")
+    if amendment.applies_cleanly:
+        raise StateConflict(_("This amendment applies to the text as it stands: there is nothing to resolve."),
+                            code="applies_cleanly")
+    values = _checked(document, clause_id=amendment.clause_id, kind=amendment.kind.value,
+                      text=text if amendment.kind is not AmendmentKind.delete else None,
+                      title=amendment.title, reason=amendment.reason, base_version=None)
+    amendment.revisions.append(AmendmentRevision(
+        revision=amendment.revision, title=amendment.title, reason=amendment.reason, text=amendment.text,
+        base_version=amendment.base_version, ops=amendment.ops))
+    for key, value in values.items():
+        setattr(amendment, key, value)
+    amendment.applies_cleanly = True
+    amendment.revision += 1
+    amendment.updated_at = utcnow()
+    _event(amendment, person, "resolved")
+    _audit(document, amendment, person, "resolved", revision=amendment.revision,
+           base_version=amendment.base_version, text=amendment.text)
     _commit()
     return amendment

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from motions.access import amendment_action, current_person, document_action, meeting_action
 from motions.amendments import operations
-from motions.amendments.forms import AmendmentForm, CompositeForm, FilterForm, ReviseForm, RuleOutForm
+from motions.amendments.forms import AmendmentForm, CompositeForm, FilterForm, ResolveForm, ReviseForm, RuleOutForm
 from motions.amendments.models import PENDING, Amendment, AmendmentKind, AmendmentStatus
 from motions.amendments.reading import Filters, Reader
 from motions.auth.forms import EmptyForm
@@ -325,3 +325,48 @@ def composite(slug):
     return render_template("amendments/composite.html", meeting=g.meeting, form=form, originals=originals,
                            document=document, reader=reader, pending=PENDING), status
 
+
+
+@bp.route("/amendments/<id:amendment_id>/resolve", methods=["GET", "POST"])
+@amendment_action("amendment.resolve")
+def resolve(amendment_id):
+    """The secretary restates an amendment that no longer applies against the current text."""
+    a = g.amendment
+    if a.applies_cleanly or a.status not in PENDING:
+        flash(_("This amendment applies to the text as it stands: there is nothing to resolve."), "info")
+        return redirect(url_for("amendments.view", amendment_id=a.id))
+    reader = Reader(g.document)
+    current = reader._row(g.document.current_version, a.clause_id)
+    form = ResolveForm()
+    status = 200
+    if request.method == "GET":
+        form.text.data = _proposal(a, current)
+    if form.validate_on_submit():
+        try:
+            operations.resolve(a, current_person(), form.text.data)
+        except OperationError as error:
+            apply_errors(form, error)
+            status = error.status
+        else:
+            flash(_("%(number)s is resolved against the current text.", number=a.number), "info")
+            return redirect(url_for("amendments.view", amendment_id=a.id))
+    elif form.errors:
+        status = 422
+    return render_template("amendments/resolve.html", meeting=g.document.meeting, document=g.document, a=a,
+                           reader=reader, current=current, form=form), status
+
+
+def _proposal(a: Amendment, current) -> str:
+    """A starting point: the amendment's patch applied fuzzily to the clause as it stands (a person
+    checks it), or the clause itself where even that fails."""
+    from motions.text.diff import apply_patch
+
+    if current is None or a.kind is AmendmentKind.delete:
+        return ""
+    if a.kind is AmendmentKind.insert_after:
+        return a.text
+    try:
+        result, _every = apply_patch(a.patch, current.text)
+    except ValueError:
+        return current.text
+    return result

@@ -210,6 +210,17 @@ def decide(amendment_id):
     return _one(amendments.decide(g.amendment, g.api_person, data.get("outcome"), data.get("note")))
 
 
+@route("/amendments/<id:amendment_id>/resolve", "POST", action="amendment.resolve",
+       summary="Restate an amendment that no longer applies (another amendment to its clause was carried) "
+               "against the text as it stands: a hand-made merge",
+       body=obj({"text": string(maxLength=20_000)}), errors=(400, 401, 403, 404, 409, 413, 422))
+def resolve(amendment_id):
+    from motions.api.amendments import _one
+
+    data = json_body()
+    return _one(amendments.resolve(g.amendment, g.api_person, data.get("text")))
+
+
 @route("/meetings/<slug>/events", "GET", action="events.view",
        summary="Server-sent events: every change of the meeting (poll opened, turnout, closed; amendment status; "
                "speakers list; attendance; the floor). Resume with the Last-Event-ID header or ?after=ID",

@@ -90,13 +90,17 @@ def clause_json(ct) -> dict:
 
 
 DOCUMENT = obj({"id": I, "meeting": S, "title": S, "kind": S, "state": S, "format": S, "version": I,
-                "line_width": I, "created_at": DT, "clauses": {"type": "array", "items": CLAUSE}})
+                "current_version": I, "fingerprint": NS, "line_width": I, "created_at": DT,
+                "clauses": {"type": "array", "items": CLAUSE}})
 
 
 def document_json(document, version) -> dict:
     return {"id": document.id, "meeting": document.meeting.slug, "title": document.title,
             "kind": document.kind.value, "state": document.state.value, "format": document.format,
-            "version": version.number, "line_width": version.line_width, "created_at": iso(document.created_at),
+            "version": version.number, "current_version": document.current_version,
+            # SHA-256 of the adopted text, once the document is final
+            "fingerprint": document.fingerprint, "line_width": version.line_width,
+            "created_at": iso(document.created_at),
             "clauses": [clause_json(ct) for ct in version.clause_texts]}
 
 

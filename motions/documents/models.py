@@ -45,6 +45,8 @@ class Document(db.Model):
     )
     format: Mapped[str] = mapped_column(String(20), default="markdown")
     current_version: Mapped[int] = mapped_column(Integer, default=1)
+    # SHA-256 (hex) of the adopted text, set when the document becomes final (it is locked then)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="documents")

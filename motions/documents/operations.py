@@ -59,7 +59,7 @@ def preview(text: str, format: str, width: int) -> list[LaidClause]:
     return lay_out(blocks, width)
 
 
-def _store_layout(version: DocumentVersion, document: Document, laid: list[LaidClause],
+def store_layout(version: DocumentVersion, document: Document, laid: list[LaidClause],
                   clause_ids: list[int | None]) -> None:
     """Write a version's clauses; a None clause id creates a new clause identity.
 
@@ -99,7 +99,7 @@ def import_document(meeting: Meeting, *, title: str, text: str, format: str, kin
                                   created_by_id=by_id, line_width=meeting.line_width)
         db.session.add(version)
         db.session.flush()
-        _store_layout(version, document, lay_out(blocks, meeting.line_width), [None] * len(blocks))
+        store_layout(version, document, lay_out(blocks, meeting.line_width), [None] * len(blocks))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -159,7 +159,7 @@ def _rewrite(document: Document, version: DocumentVersion,
             db.session.delete(row)
         db.session.flush()
         ids = [cid for cid, _s, _p, _k in plan]
-        _store_layout(version, document, lay_out(blocks, version.line_width), ids)
+        store_layout(version, document, lay_out(blocks, version.line_width), ids)
         for gone in old_ids - {i for i in ids if i is not None}:
             db.session.execute(db.delete(Clause).where(Clause.id == gone))
         db.session.commit()
@@ -275,13 +275,19 @@ def set_state(document: Document, target: str, *, by: Person | None = None) -> D
                               target=label(DOCUMENT_STATE_LABELS, wanted))) from None
     try:
         renumbered = {}
+        if wanted is DocumentState.final:
+            from motions.text.merge import fingerprint
+
+            document.fingerprint = fingerprint(get_version(document, document.current_version).text())
         if wanted is DocumentState.closed:
             # amendments close: sequential numbers are now given in the order amendments are taken
             from motions.amendments.operations import number_in_text_order
 
             renumbered = number_in_text_order(document)
         audit.append(document.meeting_id, by, "document.state", "document", document.id,
-                     {"from": before.value, "to": wanted.value, **({"renumbered": renumbered} if renumbered else {})})
+                     {"from": before.value, "to": wanted.value, **({"renumbered": renumbered} if renumbered else {}),
+                      **({"fingerprint": document.fingerprint, "version": document.current_version}
+                         if wanted is DocumentState.final else {})})
         from motions.live import publish
 
         publish(document.meeting_id, "document.changed", {"document": document.id, "state": wanted.value})

@@ -235,6 +235,9 @@ def open_poll(poll: Poll, person: Person | None, *, confirm_without_quorum: bool
         amendment = db.session.get(Amendment, poll.amendment_id)
         if amendment is None or amendment.status is not AmendmentStatus.admitted:
             raise StateConflict(_("Only an admitted amendment can be put to the vote."), code="not_admitted")
+        if not amendment.applies_cleanly:
+            raise StateConflict(_("This amendment no longer applies to the text: resolve it, or declare it "
+                                  "fallen, before it is put to the vote."), code="does_not_apply")
     other = db.session.execute(select(Poll.id, Poll.title).where(
         Poll.meeting_id == poll.meeting_id, Poll.state == PollState.open, Poll.id != poll.id)).first()
     if other is not None:
@@ -561,6 +564,9 @@ def enter_count(poll: Poll, person: Person | None, counts) -> Poll:
         amendment = db.session.get(Amendment, poll.amendment_id)
         if amendment is None or amendment.status is not AmendmentStatus.admitted:
             raise StateConflict(_("Only an admitted amendment can be put to the vote."), code="not_admitted")
+        if not amendment.applies_cleanly:
+            raise StateConflict(_("This amendment no longer applies to the text: resolve it, or declare it "
+                                  "fallen, before it is put to the vote."), code="does_not_apply")
     meeting = db.session.get(Meeting, poll.meeting_id)
     from motions.meetings.operations import attendance_counts
 

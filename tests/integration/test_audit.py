@@ -241,7 +241,14 @@ def test_document_state_changes_are_logged_with_the_renumbering(world, client, a
     auth.login("chair@example.org")
     assert auth.post(f"/documents/{world.doc}/state", {"state": "final"}).status_code == 302
     entry = one_new(world, before)
-    assert (entry["actor_name"], entry["data"]) == ("Chair", {"from": "closed", "to": "final"})
+    # a final document's entry carries the fingerprint of the adopted text
+    with world.app.app_context():
+        from motions.documents.operations import get_document
+
+        adopted = get_document(world.doc).version().text()
+    assert (entry["actor_name"], entry["data"]) == ("Chair", {
+        "from": "closed", "to": "final", "version": 1,
+        "fingerprint": hashlib.sha256(adopted.encode("utf-8")).hexdigest()})
 
 
 def test_refused_operations_record_nothing(world, client):

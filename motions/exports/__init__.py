@@ -1,0 +1,1 @@
+"""Exports of documents, redlines and the record of proceedings as files."""
