@@ -139,13 +139,20 @@ def _derive(kind: AmendmentKind, row: ClauseText | None, text: str, line_width: 
         return {"ops": [list(op) for op in ops], "patch": textdiff.make_patch(base, ops),
                 "ranges": [[0, len(base)]], "first_line": row.first_line, "last_line": row.last_line}
     ops = textdiff.diff_words(base, text)
+    first, last = changed_lines(base, ops, row.first_line, line_width)
+    return {"ops": [list(op) for op in ops], "patch": textdiff.make_patch(base, ops),
+            "ranges": [list(r) for r in textdiff.changed_ranges(ops)], "first_line": first, "last_line": last}
+
+
+def changed_lines(text: str, ops, first_line: int, line_width: int) -> tuple[int, int]:
+    """The lines a change (`ops`, a diff of `text`) touches, for a clause that starts at
+    `first_line` and is wrapped at `line_width`."""
     ranges = textdiff.changed_ranges(ops)
-    spans = line_spans(wrap(base, line_width), row.first_line)
+    spans = line_spans(wrap(text, line_width), first_line)
     first = line_of(ranges[0][0], spans, insertion=ranges[0][0] == ranges[0][1])
     start, end = ranges[-1]
     last = line_of(start, spans, insertion=True) if start == end else line_of(end - 1, spans)
-    return {"ops": [list(op) for op in ops], "patch": textdiff.make_patch(base, ops),
-            "ranges": [list(r) for r in ranges], "first_line": first, "last_line": max(first, last)}
+    return first, max(first, last)
 
 
 def _checked(document: Document, *, clause_id, kind, text, title, reason, base_version) -> dict:
@@ -536,7 +543,12 @@ def settle(amendment: Amendment, person: Person | None, outcome: str, *, note: s
     stays (the transaction is rolled back) and StateConflict says why."""
     document = db.session.get(Document, amendment.document_id)
     before = _move(amendment, AmendmentStatus(outcome))
-    if outcome == "carried":
+    _event(amendment, person, outcome, before=before, note=note)
+    data = {"note": note} if note else {}
+    if poll_id is not None:
+        data["poll_id"] = poll_id
+    _audit(document, amendment, person, "decided", before=before, **data)
+    if outcome == "carried":  # the decision is logged first, then the version it makes
         from motions.amendments.merging import merge_carried
 
         try:
@@ -544,11 +556,6 @@ def settle(amendment: Amendment, person: Person | None, outcome: str, *, note: s
         except Exception:
             db.session.rollback()
             raise
-    _event(amendment, person, outcome, before=before, note=note)
-    data = {"note": note} if note else {}
-    if poll_id is not None:
-        data["poll_id"] = poll_id
-    _audit(document, amendment, person, "decided", before=before, **data)
     return before
 
 
@@ -600,3 +607,20 @@ def resolve(amendment: Amendment, person: Person | None, text=None) -> Amendment
            base_version=amendment.base_version, text=amendment.text)
     _commit()
     return amendment
+
+
+def resolution_proposal(amendment: Amendment) -> tuple[ClauseText | None, str]:
+    """For the resolve editor: the clause as it stands now (None: it was deleted) and a starting
+    text, the amendment's patch applied fuzzily to it (a person checks it), or the clause itself
+    where even that fails."""
+    document = db.session.get(Document, amendment.document_id)
+    current = (clause_row(document.id, document.current_version, amendment.clause_id)
+               if amendment.clause_id is not None else None)
+    if amendment.kind is AmendmentKind.insert_after:
+        return current, amendment.text
+    if current is None or amendment.kind is AmendmentKind.delete:
+        return current, ""
+    try:
+        return current, textdiff.apply_patch(amendment.patch, current.text)[0]
+    except ValueError:
+        return current, current.text

@@ -335,12 +335,11 @@ def resolve(amendment_id):
     if a.applies_cleanly or a.status not in PENDING:
         flash(_("This amendment applies to the text as it stands: there is nothing to resolve."), "info")
         return redirect(url_for("amendments.view", amendment_id=a.id))
-    reader = Reader(g.document)
-    current = reader._row(g.document.current_version, a.clause_id)
+    current, proposal = operations.resolution_proposal(a)
     form = ResolveForm()
     status = 200
     if request.method == "GET":
-        form.text.data = _proposal(a, current)
+        form.text.data = proposal
     if form.validate_on_submit():
         try:
             operations.resolve(a, current_person(), form.text.data)
@@ -353,20 +352,5 @@ def resolve(amendment_id):
     elif form.errors:
         status = 422
     return render_template("amendments/resolve.html", meeting=g.document.meeting, document=g.document, a=a,
-                           reader=reader, current=current, form=form), status
+                           reader=Reader(g.document), current=current, form=form), status
 
-
-def _proposal(a: Amendment, current) -> str:
-    """A starting point: the amendment's patch applied fuzzily to the clause as it stands (a person
-    checks it), or the clause itself where even that fails."""
-    from motions.text.diff import apply_patch
-
-    if current is None or a.kind is AmendmentKind.delete:
-        return ""
-    if a.kind is AmendmentKind.insert_after:
-        return a.text
-    try:
-        result, _every = apply_patch(a.patch, current.text)
-    except ValueError:
-        return current.text
-    return result

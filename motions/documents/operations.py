@@ -136,7 +136,7 @@ def _row_index(rows: list[ClauseText], clause_id: int) -> int:
     raise NotFound(_("There is no such clause in this document."))
 
 
-def _separator_for(document: Document, kind: str) -> str:
+def separator_for(document: Document, kind: str) -> str:
     return "\n\n" if document.format == "markdown" and kind != "item" else "\n"
 
 
@@ -146,9 +146,8 @@ def _rewrite(document: Document, version: DocumentVersion,
 
     The new text is split again and must give exactly the planned blocks, of the planned kinds, so
     an edit can never silently change the structure (for instance a paragraph turned into a list item)."""
-    full = "".join(src + sep for _cid, src, sep, _kind in plan)
-    blocks = textcore.split(full, document.format)
-    if [b.kind for b in blocks] != [kind for _cid, _src, _sep, kind in plan]:
+    blocks = split_plan(document, plan)
+    if blocks is None:
         raise ValidationFailed(
             _("This change would alter the document's structure; edit the clause text only."),
             fields={"text": _("The text must not start with list or heading markup (“- ”, “1. ”, “#”).")},
@@ -168,11 +167,21 @@ def _rewrite(document: Document, version: DocumentVersion,
         raise
 
 
+def split_plan(document: Document, plan: list[tuple[int | None, str, str, str]]) -> list[textcore.Block] | None:
+    """The blocks of the text `plan` makes, or None when it would not split into exactly the
+    planned blocks of the planned kinds (a change never silently alters the structure)."""
+    full = "".join(src + sep for _cid, src, sep, _kind in plan)
+    blocks = textcore.split(full, document.format)
+    if [b.kind for b in blocks] != [kind for _cid, _src, _sep, kind in plan]:
+        return None
+    return blocks
+
+
 def _plan(rows: list[ClauseText]) -> list[tuple[int | None, str, str, str]]:
     return [(r.clause_id, r.source, r.separator, r.kind) for r in rows]
 
 
-def _block_of(row: ClauseText) -> textcore.Block:
+def block_of(row: ClauseText) -> textcore.Block:
     return textcore.Block(kind=row.kind, text=row.text, source=row.source, separator=row.separator,
                           level=row.level, marker=row.marker)
 
@@ -196,12 +205,12 @@ def edit_clause(document: Document, clause_id: int, new_text: str) -> None:
         raise ValidationFailed(_("A clause cannot be empty; join or delete it instead."),
                                fields={"text": _("Enter the clause text.")})
     row = rows[i]
-    block = _block_of(row)
+    block = block_of(row)
     plan = _plan(rows)
     new = []
     for k, part in enumerate(parts):
         last = k == len(parts) - 1
-        sep = row.separator if last else _separator_for(document, row.kind)
+        sep = row.separator if last else separator_for(document, row.kind)
         new.append((row.clause_id if k == 0 else None, textcore.render_source(block, part), sep, row.kind))
     plan[i:i + 1] = new
     _rewrite(document, version, plan)
@@ -230,7 +239,7 @@ def join_with_next(document: Document, clause_id: int) -> None:
         raise StateConflict(_("A heading cannot be joined with a clause."))
     joined = textcore.join_texts(first.text, second.text)
     plan = _plan(rows)
-    plan[i:i + 2] = [(first.clause_id, textcore.render_source(_block_of(first), joined), second.separator,
+    plan[i:i + 2] = [(first.clause_id, textcore.render_source(block_of(first), joined), second.separator,
                       first.kind)]
     _rewrite(document, version, plan)
 

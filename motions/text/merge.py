@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from motions.text.collisions import collide
 from motions.text.diff import apply_patch, changed_ranges, diff_words, hunks, make_patch, new_text, old_text
 
-__all__ = ["Carried", "NoLongerApplies", "Rebased", "carry", "fingerprint", "merge_hunks", "rebase"]
+__all__ = ["NoLongerApplies", "Rebased", "carry", "fingerprint", "merge_hunks", "rebase"]
 
 Op = tuple[int, str]
 
@@ -41,13 +41,6 @@ class Rebased:
     ops: list[Op]  # word-level diff, new clause text -> text
     patch: str  # diff-match-patch patch against the new clause text
     ranges: list[tuple[int, int]]  # changed ranges in the new clause text
-
-
-@dataclass(frozen=True)
-class Carried:
-    """The result of carrying an amendment to one clause."""
-
-    text: str  # the clause's new text
 
 
 def merge_hunks(old: str, *changes: Sequence[Op]) -> str | None:
@@ -69,15 +62,15 @@ def merge_hunks(old: str, *changes: Sequence[Op]) -> str | None:
     return "".join(out)
 
 
-def carry(base: str, current: str, ops: Sequence[Op], patch: str) -> Carried:
+def carry(base: str, current: str, ops: Sequence[Op], patch: str) -> str:
     """The clause text after carrying a modification written against `base` (its word diff `ops`
     and patch `patch`) onto the clause as it stands now (`current`). Raises NoLongerApplies."""
     if current == base:
-        return Carried(new_text(ops))
+        return new_text(ops)
     result, every_hunk = apply_patch(patch, current)
     if not every_hunk:
         raise NoLongerApplies
-    return Carried(result)
+    return result
 
 
 def rebase(pending: Sequence[Op], carried: Sequence[Op]) -> Rebased | None:

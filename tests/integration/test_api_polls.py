@@ -108,7 +108,8 @@ def world(app, client, factory):
     w.outsider = SimpleNamespace(token=factory.token("outsider@example.org"))
     w.doc = factory.document(slug, TEXT, state="open")
     w.a1 = factory.amendment(w.doc, w.ann.id, replace=("workers", "working people"), status="admitted")
-    w.a2 = factory.amendment(w.doc, w.ben.id, replace=("all", "all the"), status="admitted")
+    # a2 and a3 change words away from a1 ("workers"): carrying a1 leaves them applying (issue 5 re-bases them)
+    w.a2 = factory.amendment(w.doc, w.ben.id, replace=("We fight", "We all fight"), status="admitted")
     w.a3 = factory.amendment(w.doc, w.cat.id, replace=("fight", "struggle"), status="admitted")
     w.pending = factory.amendment(w.doc, w.dan.id, replace=("We", "Together we"))
     with app.app_context():
@@ -805,6 +806,7 @@ def test_every_poll_change_is_in_the_audit_log_and_the_chain_verifies(world, run
     assert entries == [
         ("poll.created", "poll", carried), ("poll.opened", "poll", carried),
         ("poll.closed", "poll", carried), ("amendment.decided", "amendment", world.a1),
+        ("document.version", "document", world.doc),  # carrying a1 made version 2 (issue 5)
         ("poll.created", "poll", void), ("poll.opened", "poll", void), ("poll.voided", "poll", void),
         ("poll.created", "poll", hands), ("poll.counted", "poll", hands), ("amendment.decided", "amendment", world.a2),
         ("amendment.decided", "amendment", world.a3),
@@ -815,7 +817,8 @@ def test_every_poll_change_is_in_the_audit_log_and_the_chain_verifies(world, run
     assert closing["data"]["counts"] == {"yes": 1, "no": 0, "abstain": 0} and closing["data"]["outcome"] == "carried"
     assert log[3]["data"]["poll_id"] == carried and (log[3]["data"]["from"], log[3]["data"]["to"]) == (
         "admitted", "carried")
-    assert log[6]["data"]["reason"] == "Wrong amendment."
+    assert (log[4]["data"]["version"], log[4]["data"]["amendment"]) == (2, "A1")
+    assert log[7]["data"]["reason"] == "Wrong amendment."
     with world.app.app_context():
         assert audit.verify() == []
         db.session.remove()

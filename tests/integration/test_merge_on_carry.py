@@ -182,3 +182,20 @@ def test_the_resolve_page_shows_the_amendment_the_clause_now_and_a_proposal(hall
     auth.logout()
     auth.login("ada@example.org")
     assert client.get(f"/amendments/{decent}/resolve").status_code == 403
+
+
+def test_a_bad_resolution_is_refused_with_a_clear_message_and_changes_nothing(hall, auth, client):
+    w = hall
+    living = propose(w, "ada", w.wages, WAGES.replace("fair wages", "living wages"))
+    decent = propose(w, "cy", w.wages, WAGES.replace("fair wages", "decent pay"))
+    ok(carry(w, living))
+    before = amendment(w, decent)
+    for text in ("", "   ", "nul\x00here", "We demand living wages for all workers in every town."):
+        response = call(w, "POST", f"/api/v1/amendments/{decent}/resolve", "secretary", {"text": text})
+        assert_error(response, 422, "validation_failed", {"text"})
+    assert amendment(w, decent) == before
+    auth.login("secretary@example.org")
+    response = auth.post(f"/amendments/{decent}/resolve", {"text": ""})
+    assert response.status_code == 422
+    assert "Enter the clause as it should read" in response.get_data(as_text=True)
+    assert amendment(w, decent) == before

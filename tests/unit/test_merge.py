@@ -23,7 +23,7 @@ def carry_in_order(old: str, edits: list[str]) -> str:
     text = old
     while pending:
         carried = pending.pop(0)
-        text = carry(text, text, carried, make_patch(text, carried)).text
+        text = carry(text, text, carried, make_patch(text, carried))
         rebased = [rebase(p, carried) for p in pending]
         assert all(r is not None for r in rebased), "a change that met no other was refused"
         pending = [r.ops for r in rebased]
@@ -72,7 +72,7 @@ def test_carrying_and_rebasing_change_nothing_outside_the_carried_hunks(case):
     carried, pending = diff_words(old, carried_text), diff_words(old, pending_text)
     if carried_text == old or pending_text == old:
         return
-    new = carry(old, old, carried, make_patch(old, carried)).text
+    new = carry(old, old, carried, make_patch(old, carried))
     assert new == carried_text
     # outside the carried hunks, the new clause is the old one, character for character
     kept = [(a, b) for a, b in zip(*_equal_spans(carried))]
@@ -90,7 +90,7 @@ def test_carrying_and_rebasing_change_nothing_outside_the_carried_hunks(case):
     assert _words(rebased.ops) == _words(pending)
     assert new_text(rebased.ops) == merge_hunks(old, carried, pending)
     # and its patch, applied to the new clause, gives exactly its text
-    assert carry(new, new, rebased.ops, rebased.patch).text == rebased.text
+    assert carry(new, new, rebased.ops, rebased.patch) == rebased.text
 
 
 def _equal_spans(ops):
@@ -155,7 +155,7 @@ def test_carry_onto_changed_text_applies_every_hunk_or_refuses():
     ops = diff_words(CLAUSE, CLAUSE.replace("every town", "every town and village"))
     patch = make_patch(CLAUSE, ops)
     moved = CLAUSE.replace("We demand", "We insist on")
-    assert carry(CLAUSE, moved, ops, patch).text == moved.replace("every town", "every town and village")
+    assert carry(CLAUSE, moved, ops, patch) == moved.replace("every town", "every town and village")
     with pytest.raises(NoLongerApplies):
         carry(CLAUSE, "Something else entirely, with no towns at all in it.", ops, patch)
 
