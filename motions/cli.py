@@ -148,8 +148,65 @@ def audit_verify(slug: str | None) -> None:
                  meetings=ngettext("%(num)d meeting", "%(num)d meetings", report.meetings)))
 
 
+@click.command("export")
+@click.option("--meeting", "slug", required=True, help="The meeting's short name.")
+@click.option("--document", "document_id", type=int, help="The document's id (left out with --record).")
+@click.option("--record", is_flag=True, help="The record of proceedings instead of a document.")
+@click.option("--format", "fmt", required=True,
+              help="md, txt, html, pdf, docx or odt; with --redline html, pdf or docx; with --record csv, xlsx, "
+                   "html or pdf.")
+@click.option("--version", "version", type=click.IntRange(min=1), help="The version (default: the current one).")
+@click.option("--redline", is_flag=True, help="The changes from --from (default: the draft) to --version.")
+@click.option("--from", "old", type=click.IntRange(min=1), help="With --redline: the older version (default 1).")
+@click.option("--lang", type=click.Choice(["en", "zh_Hans", "zh_Hant"]), default="en", show_default=True,
+              help="The language of the labels.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write ('-' for standard output).")
+@with_appcontext
+def export(slug, document_id, record, fmt, version, redline, old, lang, output: Path) -> None:
+    """Export a document, a redline of two versions, or the record of proceedings as a file."""
+    import os
+    import tempfile
+
+    from motions.documents import operations as docs
+    from motions.errors import NotFound
+    from motions.exports import reading
+    from motions.meetings import operations as meetings
+
+    if record == (document_id is not None):
+        raise click.UsageError(_("Give either --document ID or --record."))
+    with current_app.test_request_context(headers={"Accept-Language": lang.replace("_", "-")}):
+        try:
+            meeting = meetings.get_meeting(slug)
+            if record:
+                made = reading.record_file(meeting, fmt)
+            else:
+                document = docs.get_document(document_id)
+                if document.meeting_id != meeting.id:
+                    raise NotFound(_("There is no such document in this meeting."))
+                made = reading.document_file(document, fmt, version=version, redline=redline, old=old)
+        except OperationError as error:
+            _fail(error)
+    if str(output) == "-":
+        sys.stdout.buffer.write(made.body)
+        return
+    # the whole file or nothing: written beside the target, then moved into place
+    target = output.resolve()
+    if not target.parent.is_dir():
+        raise click.ClickException(_("There is no folder %(folder)s.", folder=str(target.parent)))
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(made.body)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(_("Wrote %(file)s (%(size)s bytes).", file=str(output), size=f"{len(made.body):,}"))
+
+
 def register(app) -> None:
-    for command in (init_db, demo, import_document, create_user, audit_group):
+    for command in (init_db, demo, import_document, create_user, audit_group, export):
         app.cli.add_command(command)
 
 

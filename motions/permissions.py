@@ -27,6 +27,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "document.import": frozenset({SECRETARY, ORGANISER}),
     "document.edit_draft": frozenset({SECRETARY}),
     "document.state": frozenset({CHAIR, SECRETARY}),
+    "document.export": EVERYONE,  # download a version, or a redline of two, as a file; compare versions
     # amendments
     "amendment.view": EVERYONE,
     "amendment.propose": frozenset({DELEGATE}),
@@ -54,6 +55,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "poll.vote": frozenset({DELEGATE}),  # present delegates; a proxy holder also for the giver
     "proxy.view": frozenset({CHAIR, SECRETARY}),
     "proxy.manage": frozenset({SECRETARY}),
+    # the record of proceedings: every amendment, how it was decided, the votes
+    "record.view": EVERYONE,
     # the audit log: every state change, who made it and when
     "audit.view": frozenset({CHAIR, SECRETARY}),
 }

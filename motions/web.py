@@ -24,12 +24,14 @@ def init_app(app) -> None:
     from motions.auth.views import bp as auth_bp
     from motions.debate.views import bp as debate_bp
     from motions.documents.views import bp as documents_bp
+    from motions.exports.views import bp as exports_bp
     from motions.meetings.views import bp as meetings_bp
     from motions.polls.views import bp as polls_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(amendments_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(debate_bp)

@@ -255,6 +255,26 @@ class Factory:
                                      majority_rule=settings.pop("majority", "simple"), **settings)
             return poll.id
 
+    def adopt(self, document_id: int) -> int:
+        """The meeting carries the document as amended: a show of hands on the whole document,
+        counted by the chair (the poll a document needs before it can become final)."""
+        from motions.documents.models import Document
+        from motions.extensions import db
+        from motions.polls import operations as polls
+
+        with self.app.app_context():
+            slug = db.session.get(Document, document_id).meeting.slug
+            if not polls.entitlement(db.session.get(Document, document_id).meeting)["entitled"]:
+                self.person(slug, "delegate")  # a meeting with no delegates cannot carry anything
+        with self.app.app_context():
+            document = db.session.get(Document, document_id)
+            poll = polls.create_poll(document.meeting, None, subject={"type": "document", "id": document_id},
+                                     analog=True)
+            entitled = polls.entitlement(document.meeting)["entitled"]
+            polls.enter_count(poll, None, {"yes": entitled, "no": 0, "abstain": 0})
+            assert poll.result["outcome"] == "carried"
+            return poll.id
+
     def token(self, email: str, password: str = PASSWORD) -> str:
         from motions.auth import operations as auth_ops
 

@@ -90,6 +90,12 @@ class Reader:
             self._single[key] = clause_row(self.document.id, version, clause_id)
         return self._single[key]
 
+    def preload(self, found: dict[tuple[int, int], ClauseText], pairs) -> None:
+        """Seed the one-clause cache with rows read in bulk: (version, clause id) → row, and None
+        for each asked-for pair the version does not have."""
+        for key in pairs:
+            self._single.setdefault(key, found.get(key))
+
     def wrapped(self, version: int, row: ClauseText) -> list[str]:
         key = (version, row.clause_id)
         if key not in self._lines:

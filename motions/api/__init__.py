@@ -262,7 +262,7 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
 
 def route(rule: str, method: str, *, action: str | None, summary: str, body: dict | None = None,
           response: dict | None = None, status: int = 200, query: list[dict] | None = None,
-          media: str = "application/json", errors: tuple[int, ...] = (), lean_scope=None):
+          media: str | tuple[str, ...] = "application/json", errors: tuple[int, ...] = (), lean_scope=None):
     """Register an API view with its permission and its OpenAPI description.
 
     action: an action of the permission table (checked against the person's roles in the
@@ -324,7 +324,7 @@ def _http_error(error: HTTPException):
 
 
 def init_app(app) -> None:
-    from motions.api import amendments, debate, documents, meetings, openapi, polls  # noqa: F401  (register the routes)
+    from motions.api import amendments, debate, documents, exports, meetings, openapi, polls  # noqa: F401  (register the routes)
 
     csrf.exempt(bp)  # bearer requests need no CSRF; cookie requests are checked in authenticate()
     app.register_blueprint(bp)

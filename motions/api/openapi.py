@@ -23,7 +23,8 @@ def build() -> dict:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": r["body"]}}}
         op["responses"][str(r["status"])] = {
             "description": "OK" if r["status"] == 200 else "Created",
-            "content": {r["media"]: {"schema": r["response"] or {}}},
+            "content": {media: {"schema": r["response"] or {}}
+                        for media in ((r["media"],) if isinstance(r["media"], str) else r["media"])},
         }
         errors = set(r["errors"])
         if r["body"] is not None:

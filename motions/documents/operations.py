@@ -268,6 +268,24 @@ def renumber(document: Document) -> None:
 
 # ---------------------------------------------------------------- states
 
+def _require_adopted(document: Document) -> None:
+    """A document becomes final only once the meeting has carried it as amended: its last counted
+    poll on the whole document carried, and no vote on it is still open."""
+    from motions.polls.models import Poll, PollState
+
+    polls = db.session.execute(
+        db.select(Poll.state, Poll.result).where(Poll.document_id == document.id, Poll.amendment_id.is_(None),
+                                                 Poll.state.in_([PollState.open, PollState.closed]))
+        .order_by(Poll.closed_at.is_(None), Poll.closed_at, Poll.id)
+    ).all()
+    if any(state is PollState.open for state, _result in polls):
+        raise StateConflict(_("The vote on this document is still open: close it first."), code="poll_open")
+    last = next((result for state, result in reversed(polls) if state is PollState.closed), None)
+    if not last or last.get("outcome") != "carried":
+        raise StateConflict(_("The meeting has not adopted this document yet: put the document as amended to "
+                              "a vote, and mark it final once the vote has carried it."), code="not_adopted")
+
+
 def set_state(document: Document, target: str, *, by: Person | None = None) -> Document:
     """Move the document on (draft, open, closed, final); `by`: who did (for the audit log)."""
     try:
@@ -276,6 +294,8 @@ def set_state(document: Document, target: str, *, by: Person | None = None) -> D
         raise ValidationFailed(_("Unknown document state."),
                                fields={"state": _("Choose draft, open, closed or final.")}) from None
     before = document.state
+    if wanted is DocumentState.final and document.state.can_become(wanted):
+        _require_adopted(document)
     try:
         document.state = document.state.become(wanted)
     except IllegalTransition:

@@ -64,7 +64,12 @@ def view(document_id):
     rows = [(ct, wrap(ct.text, version.line_width)) for ct in version.clause_texts]
     reader = Reader(document)
     current = version.number == document.current_version
+    from motions.exports.reading import FORMATS, REDLINE_FORMATS, made_by
+    from motions.exports.views import FORMAT_NAMES
+
     return render_template("documents/view.html", meeting=document.meeting, document=document, version=version,
+                           made_by=made_by(document) if document.current_version > 1 else {},
+                           export_formats=FORMATS, redline_formats=REDLINE_FORMATS, export_names=FORMAT_NAMES,
                            rows=rows, roles=g.roles, state_form=_state_form(document), action_form=EmptyForm(),
                            amendments=reader.by_clause() if current else {},
                            collisions=reader.collisions() if current else {}, numbers=reader.numbers,

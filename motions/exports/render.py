@@ -154,6 +154,8 @@ def _state_label(state: str, _) -> str:
         return _("Closed for amendments")
     if state == "final":
         return _("Adopted")
+    if state == "superseded":
+        return _("Superseded by a later version")
     return str(state)
 
 

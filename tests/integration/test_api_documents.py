@@ -274,9 +274,11 @@ def _state(client, world, doc_id) -> str:
 
 
 @pytest.mark.parametrize("who", ["chair", "secretary"])
-def test_state_moves_draft_open_closed_final(client, world, who):
+def test_state_moves_draft_open_closed_final(client, world, factory, who):
     doc = create(client, world).get_json()
     for target in ("open", "closed", "open", "closed", "final"):
+        if target == "final":
+            factory.adopt(doc["id"])  # the meeting carries the document as amended
         response = client.post(f"/api/v1/documents/{doc['id']}/state", json={"state": target},
                                headers=bearer(getattr(world, who).token))
         assert response.status_code == 200, response.get_data(as_text=True)
@@ -290,9 +292,11 @@ def test_state_moves_draft_open_closed_final(client, world, who):
     (["open"], "draft"), (["open"], "final"), (["open"], "open"),
     (["open", "closed", "final"], "open"), (["open", "closed", "final"], "draft"),
 ])
-def test_illegal_state_move_409(app, client, world, path, target):
+def test_illegal_state_move_409(app, client, world, factory, path, target):
     doc = create(client, world).get_json()
     for step in path:
+        if step == "final":
+            factory.adopt(doc["id"])
         assert client.post(f"/api/v1/documents/{doc['id']}/state", json={"state": step},
                            headers=bearer(world.chair.token)).status_code == 200
     before = snapshot(app)

@@ -236,7 +236,8 @@ def test_document_state_changes_are_logged_with_the_renumbering(world, client, a
     assert (entry["action"], entry["actor_name"], entry["subject_type"], entry["subject_id"]) == (
         "document.state", "Secretary", "document", world.doc)
     assert entry["data"] == {"from": "open", "to": "closed", "renumbered": {"A1": "A2", "A2": "A1"}}
-    # and from the page, by the chair
+    # and from the page, by the chair, once the meeting has carried the document as amended
+    world.factory.adopt(world.doc)
     before = log(world)
     auth.login("chair@example.org")
     assert auth.post(f"/documents/{world.doc}/state", {"state": "final"}).status_code == 302

@@ -550,6 +550,9 @@ def test_a_document_that_is_not_open_cannot_be_amended(app, client, auth, factor
     with app.app_context():
         document = db.session.get(Document, w.document)
         for step in {"draft": [], "closed": ["open", "closed"], "final": ["open", "closed", "final"]}[state]:
+            if step == "final":
+                factory.adopt(w.document)  # the meeting carries the document as amended
+                document = db.session.get(Document, w.document)
             docs.set_state(document, step)
     auth.login(MOVER)
     message = f"Amendments to this document are closed: it is “{label}”."

@@ -520,13 +520,15 @@ def _state_choices(response) -> list[str]:
     return re.findall(r'value="([^"]+)"', select.group(1)) if select else []
 
 
-def test_states_draft_open_closed_final(app, client, auth, secretary):
+def test_states_draft_open_closed_final(app, client, auth, secretary, factory):
     document_id = _imported(app, auth)
     steps = [("open", "open for amendments", ["closed"]),
              ("closed", "amendments closed", ["open", "final"]),
              ("final", "final", [])]
     assert _state_choices(client.get(f"/documents/{document_id}")) == ["open"]
     for state, label, next_choices in steps:
+        if state == "final":
+            factory.adopt(document_id)  # the meeting carries the document as amended
         response = auth.post(f"/documents/{document_id}/state", data={"state": state})
         assert response.status_code == 302
         page = client.get(response.location)
@@ -543,9 +545,11 @@ def test_states_draft_open_closed_final(app, client, auth, secretary):
     (["open", "closed", "final"], "draft"),
     ([], "archived"),
 ])
-def test_illegal_state_changes_are_refused(app, client, auth, secretary, path, target):
+def test_illegal_state_changes_are_refused(app, client, auth, secretary, factory, path, target):
     document_id = _imported(app, auth)
     for state in path:
+        if state == "final":
+            factory.adopt(document_id)
         auth.post(f"/documents/{document_id}/state", data={"state": state})
     before = _document(app, document_id)
     response = auth.post(f"/documents/{document_id}/state", data={"state": target})

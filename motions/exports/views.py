@@ -1,0 +1,101 @@
+"""Pages: download a document or a redline as a file, compare two versions, the record of
+proceedings. They parse the request, call :mod:`motions.exports.reading` and render."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, g, render_template, request
+from flask_babel import gettext as _
+
+from motions.access import document_action, meeting_action
+from motions.documents.operations import get_version
+from motions.errors import OperationError
+from motions.exports import reading
+from motions.exports.reading import FORMATS, RECORD_FORMATS, REDLINE_FORMATS, Export
+
+bp = Blueprint("exports", __name__)
+
+FORMAT_NAMES = {"md": "Markdown", "txt": "Text", "html": "HTML", "pdf": "PDF", "docx": "Word (DOCX)",
+                "odt": "OpenDocument (ODT)", "csv": "CSV", "xlsx": "Excel (XLSX)"}
+
+
+def send(export: Export) -> Response:
+    """The whole file as an attachment (rendered before anything is sent: never half a file)."""
+    ascii_name = export.filename.encode("ascii", "replace").decode().replace('"', "")
+    return Response(export.body, mimetype=export.media_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(export.filename)}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    })
+
+
+def _error(error: OperationError):
+    status = error.status or 422
+    return render_template("error.html", status=status, title=_("Cannot export"), message=error.message,
+                           details=list((error.fields or {}).values())), status
+
+
+def _int_arg(name: str) -> int | None:
+    """A version number from the query string; ValidationFailed where it is not one."""
+    from motions.errors import ValidationFailed
+
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ValidationFailed(_("The version must be a whole number, 1 or more."),
+                               fields={name: _("Enter a version number: 1 or more.")})
+    return int(raw)
+
+
+def _flag(name: str) -> bool:
+    from motions.errors import ValidationFailed
+
+    raw = request.args.get(name, "0")
+    if raw not in ("0", "1"):
+        raise ValidationFailed(_("Give %(name)s as 0 or 1.", name=name), fields={name: _("Choose 0 or 1.")})
+    return raw == "1"
+
+
+@bp.route("/documents/<id:document_id>/export")
+@document_action("document.export")
+def export_document(document_id):
+    try:
+        export = reading.document_file(g.document, request.args.get("format"), version=_int_arg("version"),
+                                       redline=_flag("redline"), old=_int_arg("from"))
+    except OperationError as error:
+        return _error(error)
+    return send(export)
+
+
+@bp.route("/documents/<id:document_id>/compare")
+@document_action("document.export")
+def compare(document_id):
+    document = g.document
+    try:
+        new = _int_arg("to")
+        old = _int_arg("from") or 1
+        new_v = get_version(document, new)
+        old_v = get_version(document, old)
+        redline = reading.redline_export(document, old_v.number, new_v.number)
+    except OperationError as error:
+        return _error(error)
+    made_by = reading.made_by(document)
+    versions = [(v.number, reading.version_label(document, v.number, made_by)) for v in document.versions]
+    return render_template("exports/compare.html", meeting=document.meeting, document=document, redline=redline,
+                           versions=versions, formats=REDLINE_FORMATS, names=FORMAT_NAMES,
+                           changed=sum(1 for c in redline.clauses if c.change != "unchanged"))
+
+
+@bp.route("/m/<slug>/record")
+@meeting_action("record.view")
+def record(slug):
+    fmt = request.args.get("format")
+    if fmt is not None:
+        try:
+            return send(reading.record_file(g.meeting, fmt))
+        except OperationError as error:
+            return _error(error)
+    data = reading.record_export(g.meeting)
+    return render_template("exports/record.html", meeting=g.meeting, record=data, formats=RECORD_FORMATS,
+                           names=FORMAT_NAMES, document_formats=FORMATS)
