@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, g, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from motions.access import document_action, meeting_action
 from motions.documents.operations import get_version
@@ -15,7 +16,7 @@ from motions.exports.reading import FORMATS, RECORD_FORMATS, REDLINE_FORMATS, Ex
 
 bp = Blueprint("exports", __name__)
 
-FORMAT_NAMES = {"md": "Markdown", "txt": "Text", "html": "HTML", "pdf": "PDF", "docx": "Word (DOCX)",
+FORMAT_NAMES = {"md": "Markdown", "txt": _l("Plain text"), "html": "HTML", "pdf": "PDF", "docx": "Word (DOCX)",
                 "odt": "OpenDocument (ODT)", "csv": "CSV", "xlsx": "Excel (XLSX)"}
 
 
