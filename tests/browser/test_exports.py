@@ -39,8 +39,7 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
          "device_scale_factor": 2, "locale": "en-GB"}
 LAPTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "en-GB"}
 
-# "Text" is being renamed "Plain text" (motions/exports/views.py FORMAT_NAMES): either is the plain-text link
-DOCUMENT_FORMATS = [("Markdown", "md"), (re.compile(r"^(Plain )?[Tt]ext$"), "txt"), ("HTML", "html"), ("PDF", "pdf"),
+DOCUMENT_FORMATS = [("Markdown", "md"), ("Plain text", "txt"), ("HTML", "html"), ("PDF", "pdf"),
                     ("Word (DOCX)", "docx"), ("OpenDocument (ODT)", "odt")]
 REDLINE_FORMATS = [("HTML", "html"), ("PDF", "pdf"), ("Word (DOCX)", "docx")]
 RECORD_FORMATS = [("CSV", "csv"), ("Excel (XLSX)", "xlsx"), ("HTML", "html"), ("PDF", "pdf")]
