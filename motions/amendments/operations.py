@@ -6,6 +6,7 @@ translated message (and the field it concerns), raised before anything is writte
 from __future__ import annotations
 
 import re
+from itertools import count
 import unicodedata
 
 from flask_babel import gettext as _
@@ -248,8 +249,9 @@ def _insert_numbered(document: Document, build, person: Person | None = None) ->
 
 def number_in_text_order(document: Document) -> dict[str, str]:
     """Sequential numbering: A1, A2 ... in the order amendments would be taken. Called when
-    amendments close; the caller commits. Numbers given on submission are provisional until then.
-    Returns the numbers that changed, old -> new."""
+    amendments close; the caller commits. Numbers given on submission are provisional until then,
+    except for an amendment already dealt with, which keeps its number (the pending ones take the
+    numbers left free, in text order). Returns the numbers that changed, old -> new."""
     from motions.amendments.reading import order_key, positions
 
     if document.meeting.numbering is not Numbering.sequential:
@@ -258,8 +260,12 @@ def number_in_text_order(document: Document) -> dict[str, str]:
     if not amendments:
         return {}
     where = positions(document)
-    ordered = sorted(amendments, key=lambda a: order_key(a, where))
-    changed = [(a, f"A{n}", n) for n, a in enumerate(ordered, start=1) if a.number != f"A{n}"]
+    # an amendment already dealt with (decided, withdrawn, ruled out, composited) keeps its number:
+    # versions, polls, the audit log and the record name it by that number
+    kept = {a.number for a in amendments if a.status not in PENDING}
+    ordered = sorted((a for a in amendments if a.status in PENDING), key=lambda a: order_key(a, where))
+    free = (n for n in count(1) if f"A{n}" not in kept)
+    changed = [(a, f"A{n}", n) for a, n in zip(ordered, free) if a.number != f"A{n}"]
     renumbered = {a.number: number for a, number, _n in changed}
     for a, _number, _n in changed:  # free the numbers first: they are unique per document
         a.number = f"~{a.id}"

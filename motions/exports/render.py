@@ -371,7 +371,7 @@ h2 { font-size: 1.3rem; } h3 { font-size: 1.15rem; } h4, h5, h6 { font-size: 1.0
 .ln { display: inline-block; width: 2.8rem; margin-left: -3.3rem; margin-right: .5rem; text-align: right;
   color: #777; font-size: .75rem; font-weight: normal; -webkit-user-select: none; user-select: none; }
 /* the print variant (PDF): per clause one column of line numbers and one block of lines */
-body.print .clause { line-height: 14pt; }
+body.print .clause { line-height: 14pt; break-inside: avoid; }
 body.print .clause.heading { line-height: 1.3; }
 body.print .clause .lns { float: left; margin-left: -3.3rem; width: 2.8rem; padding-top: .7pt; text-align: right;
   white-space: pre; color: #777; font-size: 8pt; font-weight: normal; }

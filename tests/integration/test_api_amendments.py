@@ -632,6 +632,22 @@ def test_closing_numbers_the_amendments_in_text_order(world):
     assert get(world, fight["id"])["history"][-1]["action"] == "submitted"  # A2 stayed A2: nothing recorded
 
 
+def test_closing_keeps_the_number_of_an_amendment_already_dealt_with(world):
+    schooling = modify(world, "Free", "Free and secular", clause="schooling")  # A1, last in the text
+    withdrawn = modify(world, "peace", "lasting peace", clause="peace")  # A2
+    fight = proposed(world, "second", clause_id=world.fight, kind="delete")  # A3
+    at_start = proposed(world, clause_id=None, kind="insert_after", text="Preamble.")  # A4
+    ok(act(world, schooling["id"], "admit", "chair"))
+    ok(act(world, schooling["id"], "decide", "chair", {"outcome": "lost"}))  # decided as A1
+    ok(act(world, withdrawn["id"], "withdraw", "mover"))
+    set_state(world, "closed")
+    numbers = {a["id"]: a["number"] for a in listing(world)}
+    # A1 and A2 are in the record under those numbers; the pending ones take the free numbers in text order
+    assert (numbers[schooling["id"]], numbers[withdrawn["id"]]) == ("A1", "A2")
+    assert (numbers[at_start["id"]], numbers[fight["id"]]) == ("A3", "A4")
+    assert [e["action"] for e in get(world, schooling["id"])["history"]] == ["submitted", "admitted", "lost"]
+
+
 def test_numbering_by_line(world):
     from motions.meetings.models import Numbering
 
