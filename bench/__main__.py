@@ -104,6 +104,9 @@ def main() -> int:
         from bench import amendments
 
         amendments.run(app, rows, amendments=int(os.environ.get("BENCH_AMENDMENTS", "3000")))
+        from bench import statement
+
+        statement.run(app, rows)
         with app.app_context():
             from motions.extensions import db
 

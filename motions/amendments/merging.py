@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, update
+from sqlalchemy import and_, case, update
 
 from motions import audit
 from motions.amendments.models import PENDING, Amendment, AmendmentKind
@@ -175,11 +175,13 @@ def _carry_over(document: Document, carried: Amendment, old: DocumentVersion, ne
     rest = and_(_AMENDMENT.c.document_id == document.id, _AMENDMENT.c.status.in_([s.name for s in PENDING]),
                 _AMENDMENT.c.applies_cleanly.is_(True), _AMENDMENT.c.base_version == old.number,
                 _AMENDMENT.c.id.not_in([carried.id, *(p.id for p in same_clause)]))
-    for delta, clause_ids in _line_shifts(old_rows, new_rows).items():
-        db.session.execute(update(_AMENDMENT).where(rest, _AMENDMENT.c.clause_id.in_(clause_ids))
-                           .values(first_line=_AMENDMENT.c.first_line + delta,
-                                   last_line=_AMENDMENT.c.last_line + delta))
-    db.session.execute(update(_AMENDMENT).where(rest).values(base_version=new.number))
+    # one statement, each row written once: the new base version, and the lines that moved
+    shifts = _line_shifts(old_rows, new_rows)
+    values: dict = {"base_version": new.number}
+    if shifts:
+        delta = case(*((_AMENDMENT.c.clause_id.in_(ids), d) for d, ids in shifts.items()), else_=0)
+        values.update(first_line=_AMENDMENT.c.first_line + delta, last_line=_AMENDMENT.c.last_line + delta)
+    db.session.execute(update(_AMENDMENT).where(rest).values(**values))
     return report
 
 

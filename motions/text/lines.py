@@ -460,8 +460,21 @@ def wrap(text: str, width: int = DEFAULT_WIDTH) -> list[str]:
 
     "Spaces" are breaking whitespace (space, TAB, EM SPACE, ...), not the no-break spaces
     U+00A0, U+202F, U+2007.
+
+    Memoised (the result depends on the text and the width only): a carried amendment lays the
+    whole document out again, and all but one of its clauses have been wrapped before.
     """
-    return _wrap(text, width, _wrap_line)
+    if len(text) > _MEMO_LONGEST:
+        return _wrap(text, width, _wrap_line)
+    return list(_wrap_memo(text, width))
+
+
+_MEMO_LONGEST = 20_000  # characters: longer texts are rare and wrapped afresh
+
+
+@lru_cache(maxsize=8192)
+def _wrap_memo(text: str, width: int) -> tuple[str, ...]:
+    return tuple(_wrap(text, width, _wrap_line))
 
 
 @dataclass(frozen=True)
