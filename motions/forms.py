@@ -13,6 +13,39 @@ def to_id(value) -> int | None:
     return number if 1 <= number <= 2**31 - 1 else None
 
 
+def version_arg(name: str = "version") -> int | None:
+    """A version number from the query string (None when it is not given), for pages and the API
+    alike: ValidationFailed naming the argument when it is not a whole number from 1, NotFound
+    past the largest number a version can have."""
+    from flask import request
+    from flask_babel import gettext as _
+
+    from motions.errors import NotFound, ValidationFailed
+
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ValidationFailed(_("The version must be a whole number, 1 or more."),
+                               fields={name: _("Enter a version number: 1 or more.")})
+    if int(raw) > 2**31 - 1:
+        raise NotFound(_("This document has no version %(n)s.", n=raw))
+    return int(raw)
+
+
+def flag_arg(name: str) -> bool:
+    """A 0/1 switch from the query string (0 when it is not given); ValidationFailed otherwise."""
+    from flask import request
+    from flask_babel import gettext as _
+
+    from motions.errors import ValidationFailed
+
+    raw = request.args.get(name, "0")
+    if raw not in ("0", "1"):
+        raise ValidationFailed(_("Give %(name)s as 0 or 1.", name=name), fields={name: _("Choose 0 or 1.")})
+    return raw == "1"
+
+
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices (tuples are deprecated from WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -10,6 +10,7 @@ from motions.amendments.reading import Filters, Reader
 from motions.api import MAX_INT, ApiError, json_body, route
 from motions.api.schemas import AMENDMENT, OPS, amendment_json, obj, string, text
 from motions.documents import operations as documents
+from motions.forms import version_arg
 from motions.text.diff import diff_words
 
 STATUSES = [s.value for s in AmendmentStatus]
@@ -181,19 +182,7 @@ DIFF_QUERY = [{"name": "from", "in": "query", "required": False, "schema": {"typ
        query=DIFF_QUERY, response=obj({"from": {"type": "integer"}, "to": {"type": "integer"}, "ops": OPS}),
        errors=(401, 403, 404, 422))
 def diff(document_id):
-    numbers = []
-    for name, default in (("from", 1), ("to", g.document.current_version)):
-        raw = request.args.get(name)
-        if raw is None or raw == "":
-            numbers.append(default)
-            continue
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-            raise ApiError(422, _("Some fields need correcting."), "validation_failed",
-                           {name: _("Enter a version number: 1 or more.")})
-        if int(raw) > MAX_INT:
-            raise ApiError(404, _("This document has no version %(n)s.", n=raw), "not_found")
-        numbers.append(int(raw))
-    old = documents.get_version(g.document, numbers[0])
-    new = documents.get_version(g.document, numbers[1])
+    old = documents.get_version(g.document, version_arg("from") or 1)
+    new = documents.get_version(g.document, version_arg("to"))
     ops = diff_words(old.text(), new.text())
     return jsonify({"from": old.number, "to": new.number, "ops": [list(op) for op in ops]})

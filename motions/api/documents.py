@@ -1,30 +1,14 @@
 """Documents, versions and their text."""
 from __future__ import annotations
 
-from flask import Response, g, jsonify, request
-from flask_babel import gettext as _
+from flask import Response, g, jsonify
 
-from motions.api import MAX_INT, ApiError, json_body, route
+from motions.api import json_body, route
 from motions.api.schemas import DOCUMENT, VERSION, document_json, obj, text, version_json
 from motions.documents import operations
+from motions.forms import version_arg
 
 VERSION_QUERY = [{"name": "version", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}}]
-
-
-def _version_arg() -> int | None:
-    raw = request.args.get("version")
-    if raw is None:
-        return None
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 0
-    if number < 1 or not (raw.isascii() and raw.isdigit()):
-        raise ApiError(422, _("The version must be a whole number, 1 or more."), "validation_failed",
-                       {"version": _("Enter a version number: 1 or more.")})
-    if number > MAX_INT:
-        raise ApiError(404, _("This document has no version %(n)s.", n=raw), "not_found")
-    return number
 
 
 DOCUMENT_IN = obj({"title": text(operations.MAX_TITLE), "text": text(operations.MAX_TEXT),
@@ -48,7 +32,7 @@ def create_document(slug):
        summary="A document with its clauses, numbers and line numbers", query=VERSION_QUERY, response=DOCUMENT,
        errors=(401, 403, 404, 422))
 def get_document(document_id):
-    version = operations.get_version(g.document, _version_arg())
+    version = operations.get_version(g.document, version_arg())
     return jsonify(document_json(g.document, version))
 
 
@@ -56,7 +40,7 @@ def get_document(document_id):
        summary="A version of the document reassembled as Markdown", query=VERSION_QUERY,
        response={"type": "string"}, media="text/markdown", errors=(401, 403, 404, 422))
 def get_text(document_id):
-    version = operations.get_version(g.document, _version_arg())
+    version = operations.get_version(g.document, version_arg())
     return Response(version.text(), mimetype="text/markdown")
 
 

@@ -276,7 +276,7 @@ def _require_adopted(document: Document) -> None:
     polls = db.session.execute(
         db.select(Poll.state, Poll.result).where(Poll.document_id == document.id, Poll.amendment_id.is_(None),
                                                  Poll.state.in_([PollState.open, PollState.closed]))
-        .order_by(Poll.closed_at.is_(None), Poll.closed_at, Poll.id)
+        .order_by(Poll.closed_at, Poll.id)
     ).all()
     if any(state is PollState.open for state, _result in polls):
         raise StateConflict(_("The vote on this document is still open: close it first."), code="poll_open")

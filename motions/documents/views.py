@@ -10,6 +10,8 @@ from motions.documents import operations
 from motions.documents.forms import ClauseEditForm, DocumentImportForm, DocumentStateForm
 from motions.documents.models import DocumentState
 from motions.errors import OperationError
+from motions.exports.reading import FORMATS, REDLINE_FORMATS, made_by
+from motions.exports.views import FORMAT_NAMES
 from motions.forms import choices
 from motions.labels import DOCUMENT_STATE_LABELS, label
 from motions.meetings.delegate_csv import decode
@@ -64,9 +66,6 @@ def view(document_id):
     rows = [(ct, wrap(ct.text, version.line_width)) for ct in version.clause_texts]
     reader = Reader(document)
     current = version.number == document.current_version
-    from motions.exports.reading import FORMATS, REDLINE_FORMATS, made_by
-    from motions.exports.views import FORMAT_NAMES
-
     return render_template("documents/view.html", meeting=document.meeting, document=document, version=version,
                            made_by=made_by(document) if document.current_version > 1 else {},
                            export_formats=FORMATS, redline_formats=REDLINE_FORMATS, export_names=FORMAT_NAMES,

@@ -57,28 +57,21 @@ class Export(NamedTuple):
     filename: str
 
 
-def _language() -> str:
-    return select_locale()
-
-
-def _day(moment: datetime | None) -> str:
+def _day(moment: datetime | None = None) -> str:
+    """The date of `moment` (today by default), ISO 8601."""
     return (moment or datetime.now(timezone.utc)).date().isoformat()
-
-
-def _today() -> str:
-    return datetime.now(timezone.utc).date().isoformat()
 
 
 def check_format(fmt: str | None, formats: tuple[str, ...]) -> str:
     """The format asked for, or ValidationFailed naming the ones there are."""
     if fmt not in formats:
         raise ValidationFailed(
-            _("Unknown export format “%(format)s”.", format=str(fmt or "")[:40]),
+            _("Unknown export format “%(format)s”.", format=fmt[:40]) if fmt else _("Choose an export format."),
             fields={"format": _("Choose one of: %(choices)s.", choices=", ".join(formats))})
     return fmt
 
 
-def _version_labels(document: Document) -> dict[int, str]:
+def made_by(document: Document) -> dict[int, str]:
     """Each version's number → the number of the amendment that made it ("" for none)."""
     rows = db.session.execute(
         select(DocumentVersion.number, Amendment.number)
@@ -86,11 +79,6 @@ def _version_labels(document: Document) -> dict[int, str]:
         .where(DocumentVersion.document_id == document.id)
     ).all()
     return {number: made_by or "" for number, made_by in rows}
-
-
-def made_by(document: Document) -> dict[int, str]:
-    """For the pages: which amendment made each version of the document."""
-    return _version_labels(document)
 
 
 def _clause(row: ClauseText, width: int) -> ExportClause:
@@ -110,9 +98,9 @@ def document_export(document: Document, version: int | None = None, *, language:
     return ExportDocument(
         meeting=document.meeting.title, title=document.title, version=v.number, date=_day(v.created_at),
         state=document.state.value if v.number == document.current_version else "superseded",
-        fingerprint=document.fingerprint if final else None, language=language or _language(),
+        fingerprint=document.fingerprint if final else None, language=language or select_locale(),
         clauses=[_clause(row, v.line_width) for row in v.clause_texts],
-        made_by=_version_labels(document).get(v.number, ""))
+        made_by=made_by(document).get(v.number, ""))
 
 
 def _changers(document: Document, old: int, new: int) -> dict[int, list[str]]:
@@ -149,7 +137,7 @@ def redline_export(document: Document, old: int | None = 1, new: int | None = No
     the draft against the adopted text by default."""
     old_v = get_version(document, old if old is not None else 1)
     new_v = get_version(document, new)
-    labels = _version_labels(document)
+    labels = made_by(document)
     old_rows = list(old_v.clause_texts)
     new_rows = list(new_v.clause_texts)
     new_ids = {r.clause_id for r in new_rows}
@@ -192,12 +180,12 @@ def redline_export(document: Document, old: int | None = 1, new: int | None = No
         meeting=document.meeting.title, title=document.title, old_version=old_v.number, new_version=new_v.number,
         old_label=version_label(document, old_v.number, labels), new_label=version_label(document, new_v.number, labels),
         date=_day(new_v.created_at), fingerprint=document.fingerprint if final else None,
-        language=language or _language(), clauses=clauses)
+        language=language or select_locale(), clauses=clauses)
 
 
 def version_label(document: Document, number: int, labels: dict[int, str] | None = None) -> str:
     """"Draft (version 1)", "Adopted (version 7)", "Version 4 (made by A3)"."""
-    labels = _version_labels(document) if labels is None else labels
+    labels = made_by(document) if labels is None else labels
     if number == 1:
         return _("Draft (version %(n)d)", n=number)
     if number == document.current_version and document.state is DocumentState.final:
@@ -264,17 +252,16 @@ def record_export(meeting: Meeting, *, language: str | None = None) -> Record:
             poll = deciding.get(a.id)
             counts = (poll.result or {}).get("counts", {}) if poll is not None else {}
             decided = ""
-            if a.status in DECIDED:
-                if poll is not None and (poll.result or {}).get("outcome") == a.status.value:
-                    decided = _("%(poll)s: %(result)s", poll=poll.title, result=describe(poll) or "")
-                else:
-                    note = notes.get(a.id, "")
-                    decided = (_("Decided by the chair: %(note)s", note=note) if note
-                               else _("Decided by the chair"))
+            by_poll = (a.status in DECIDED and poll is not None
+                       and (poll.result or {}).get("outcome") == a.status.value)
+            if by_poll:
+                decided = _("%(poll)s: %(result)s", poll=poll.title, result=describe(poll) or "")
+            elif a.status in DECIDED:
+                note = notes.get(a.id, "")
+                decided = _("Decided by the chair: %(note)s", note=note) if note else _("Decided by the chair")
             elif a.status is AmendmentStatus.ruled_out and a.ruling:
                 decided = _("Ruled out of order: %(reason)s", reason=a.ruling)
             mover = people.get(a.mover_id)
-            with_counts = poll is not None and decided.startswith(poll.title)
             rows.append(RecordRow(
                 number=a.number, document=document.title, clause=row.number if row is not None else "",
                 lines=(str(a.first_line) if a.first_line == a.last_line else f"{a.first_line}–{a.last_line}"),
@@ -282,9 +269,9 @@ def record_export(meeting: Meeting, *, language: str | None = None) -> Record:
                 mover=_person(mover.name, mover.organisation) if mover else "",
                 seconders=seconders.get(a.id, []), status=label(AMENDMENT_STATUS_LABELS, a.status),
                 decided=decided,
-                votes_for=counts.get("yes") if with_counts else None,
-                votes_against=counts.get("no") if with_counts else None,
-                abstentions=counts.get("abstain") if with_counts else None,
+                votes_for=counts.get("yes") if by_poll else None,
+                votes_against=counts.get("no") if by_poll else None,
+                abstentions=counts.get("abstain") if by_poll else None,
                 outcome=a.status.value))
         for poll in polls:
             outcome = (poll.result or {}).get("outcome")
@@ -297,7 +284,7 @@ def record_export(meeting: Meeting, *, language: str | None = None) -> Record:
                     decided=_("%(poll)s: %(result)s", poll=poll.title, result=describe(poll) or ""),
                     votes_for=counts.get("yes"), votes_against=counts.get("no"), abstentions=counts.get("abstain"),
                     outcome=outcome))
-    return Record(meeting=meeting.title, date=_today(), language=language or _language(), rows=rows,
+    return Record(meeting=meeting.title, date=_day(), language=language or select_locale(), rows=rows,
                   fingerprints=[(d.title, d.fingerprint) for d in documents if d.fingerprint])
 
 
@@ -342,4 +329,4 @@ def record_file(meeting: Meeting, fmt: str | None) -> Export:
     """The record of proceedings of the meeting as a file."""
     check_format(fmt, RECORD_FORMATS)
     body = render_record(record_export(meeting), fmt, _)
-    return Export(body, MEDIA_TYPES[fmt], f"{_slug(meeting.slug)}-record-{_today()}.{fmt}")
+    return Export(body, MEDIA_TYPES[fmt], f"{_slug(meeting.slug)}-record-{_day()}.{fmt}")

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from motions.access import document_action, meeting_action
-from motions.documents.operations import get_version
 from motions.errors import OperationError
 from motions.exports import reading
 from motions.exports.reading import FORMATS, RECORD_FORMATS, REDLINE_FORMATS, Export
+from motions.forms import flag_arg, version_arg
 
 bp = Blueprint("exports", __name__)
 
@@ -36,34 +36,12 @@ def _error(error: OperationError):
                            details=list((error.fields or {}).values())), status
 
 
-def _int_arg(name: str) -> int | None:
-    """A version number from the query string; ValidationFailed where it is not one."""
-    from motions.errors import ValidationFailed
-
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-        raise ValidationFailed(_("The version must be a whole number, 1 or more."),
-                               fields={name: _("Enter a version number: 1 or more.")})
-    return int(raw)
-
-
-def _flag(name: str) -> bool:
-    from motions.errors import ValidationFailed
-
-    raw = request.args.get(name, "0")
-    if raw not in ("0", "1"):
-        raise ValidationFailed(_("Give %(name)s as 0 or 1.", name=name), fields={name: _("Choose 0 or 1.")})
-    return raw == "1"
-
-
 @bp.route("/documents/<id:document_id>/export")
 @document_action("document.export")
 def export_document(document_id):
     try:
-        export = reading.document_file(g.document, request.args.get("format"), version=_int_arg("version"),
-                                       redline=_flag("redline"), old=_int_arg("from"))
+        export = reading.document_file(g.document, request.args.get("format"), version=version_arg(),
+                                       redline=flag_arg("redline"), old=version_arg("from"))
     except OperationError as error:
         return _error(error)
     return send(export)
@@ -74,11 +52,7 @@ def export_document(document_id):
 def compare(document_id):
     document = g.document
     try:
-        new = _int_arg("to")
-        old = _int_arg("from") or 1
-        new_v = get_version(document, new)
-        old_v = get_version(document, old)
-        redline = reading.redline_export(document, old_v.number, new_v.number)
+        redline = reading.redline_export(document, version_arg("from") or 1, version_arg("to"))
     except OperationError as error:
         return _error(error)
     made_by = reading.made_by(document)

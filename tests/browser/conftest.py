@@ -72,6 +72,26 @@ class LiveServer:
 
 
 @pytest.fixture
+def short_streams(request, app, live_server):
+    """Event streams of the test module's STREAM_SECONDS (3 s by default): the browsers reconnect (Last-Event-ID) during the test, as they
+    do every 30 s in a meeting. A stream notices that its browser went away only when it next
+    writes, so after the browsers close (new_context's teardown runs before the caller's fixture
+    teardown) wait for the server's request threads to end: no stream may go on reading the
+    database once the test has emptied or dropped it."""
+    seconds = getattr(request.module, "STREAM_SECONDS", 3.0)
+    app.config["EVENT_STREAM_SECONDS"] = seconds
+    yield
+    # The request threads of this test's server (socketserver's process_request_thread), not serve_forever.
+    server = live_server._server
+    requests = [t for t in threading.enumerate()
+                if getattr(getattr(t, "_target", None), "__self__", None) is server
+                and t._target.__name__ == "process_request_thread"]
+    for thread in requests:
+        thread.join(timeout=seconds + 5)
+    assert not any(t.is_alive() for t in requests), "a request of the live server is still running"
+
+
+@pytest.fixture
 def live_server(app):
     """The test `app` (tests/conftest.py) served on 127.0.0.1 on a free port, in a background thread."""
     server = LiveServer(app).start()

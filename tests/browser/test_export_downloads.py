@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import zipfile
 from pathlib import Path
 
@@ -61,20 +60,8 @@ STREAM_SECONDS = 2.0
 
 
 @pytest.fixture(autouse=True)
-def _short_streams(app, live_server):
-    """The meeting page opens an event stream (static/live.js), which its server thread notices as
-    closed only when it next writes. Short streams, and after the browser has closed (new_context's
-    teardown runs before this one's) wait for the live server's request threads to end, so that none
-    reads the database once the test has emptied or dropped it (as tests/browser/test_votes.py does)."""
-    app.config["EVENT_STREAM_SECONDS"] = STREAM_SECONDS
-    yield
-    server = live_server._server
-    requests = [t for t in threading.enumerate()
-                if getattr(getattr(t, "_target", None), "__self__", None) is server
-                and t._target.__name__ == "process_request_thread"]
-    for thread in requests:
-        thread.join(timeout=STREAM_SECONDS + 5)
-    assert not any(t.is_alive() for t in requests), "a request of the live server is still running"
+def _short_streams(short_streams):
+    """The pages open event streams (static/live.js): short ones, and no request left running at the end."""
 
 
 # ---------------------------------------------------------------- the adopted document, made as the operations would

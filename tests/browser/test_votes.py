@@ -9,7 +9,6 @@ assumed: a mark set on the page's window must survive until the end (a reload wo
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
@@ -52,21 +51,8 @@ STREAM_SECONDS = 3.0
 
 
 @pytest.fixture(autouse=True)
-def _short_streams(app, live_server):
-    """Event streams of 3 s: the browsers reconnect (Last-Event-ID) during the test, as they do every
-    30 s in a meeting. A stream notices that its browser went away only when it next writes, so after
-    the browsers close (new_context's teardown runs before this one's) wait for the server's request
-    threads to end: no stream may go on reading the database once the test has emptied or dropped it."""
-    app.config["EVENT_STREAM_SECONDS"] = STREAM_SECONDS
-    yield
-    # The request threads of this test's server (socketserver's process_request_thread), not serve_forever.
-    server = live_server._server
-    requests = [t for t in threading.enumerate()
-                if getattr(getattr(t, "_target", None), "__self__", None) is server
-                and t._target.__name__ == "process_request_thread"]
-    for thread in requests:
-        thread.join(timeout=STREAM_SECONDS + 5)
-    assert not any(t.is_alive() for t in requests), "a request of the live server is still running"
+def _short_streams(short_streams):
+    """The pages open event streams (static/live.js): short ones, and no request left running at the end."""
 
 
 # ---------------------------------------------------------------- the meeting, made as the operations would

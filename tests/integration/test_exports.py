@@ -2,6 +2,7 @@
 proceedings as files, from the API, the pages and `motions export`; the adoption vote a document
 needs before it becomes final; bad input (an unknown format, a missing version) gets a clear
 error and never a file."""
+# ruff: noqa: F811  (the `hall` fixture is imported, and tests take it by name)
 from __future__ import annotations
 
 import csv
