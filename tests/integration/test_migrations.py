@@ -1,6 +1,7 @@
 """The migrations build exactly the schema the models describe, and `motions demo` can run twice."""
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -74,3 +75,46 @@ def test_demo_is_idempotent(app, runner, client, auth):
     password = line.split()[-1]
     assert auth.login("delegate1@example.org", password).status_code == 302
     assert client.get("/m/founding-meeting/").status_code == 200
+
+
+def _growth_under_re_basing(connection, options: str) -> tuple[int, int]:
+    """The size of a copy of the amendment table (with `options`) before and after six rounds of
+    re-basing all its 400 rows, each round its own transaction as each carry is."""
+    from sqlalchemy import text
+
+    connection.execute(text("DROP TABLE IF EXISTS probe"))
+    connection.execute(text(f"CREATE TEMP TABLE probe (LIKE amendment INCLUDING ALL) WITH ({options})"))
+    connection.execute(text(
+        "INSERT INTO probe (id, document_id, kind, status, number, sequence, title, reason, base_version, "
+        "text, patch, ops, ranges, first_line, last_line, applies_cleanly, revision, ruling, created_at, "
+        "updated_at) SELECT g, 1, 'modify', 'submitted', 'A' || g, g, '', repeat('r', 400), 1, "
+        "repeat('t', 600), repeat('p', 600), '[]', '[]', g, g, true, 1, '', now(), now() "
+        "FROM generate_series(1, 400) AS g"))
+    connection.commit()
+    before = connection.execute(text("SELECT pg_relation_size('probe')")).scalar_one()
+    for _ in range(6):
+        connection.execute(text("UPDATE probe SET base_version = base_version + 1, "
+                                "first_line = first_line + 1, last_line = last_line + 1"))
+        connection.commit()
+    return before, connection.execute(text("SELECT pg_relation_size('probe')")).scalar_one()
+
+
+@pytest.mark.postgresql_only
+def test_amendment_pages_leave_room_for_re_basing(app):
+    """Carrying an amendment rewrites every pending amendment's row. On PostgreSQL the table keeps
+    room on each page (the migration's fill factor), so the new row versions stay on their page (HOT
+    updates) and the old ones are pruned without VACUUM: re-basing every row again and again does
+    not grow the table. At PostgreSQL's default fill factor the same rounds double it."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        with db.engine.connect() as connection:
+            options = connection.execute(text(
+                "SELECT reloptions FROM pg_class WHERE relname = 'amendment'")).scalar_one() or []
+            assert any(o.startswith("fillfactor=") for o in options), options
+            ours = _growth_under_re_basing(connection, ", ".join(options))
+            default = _growth_under_re_basing(connection, "fillfactor = 100")
+            connection.execute(text("DROP TABLE probe"))
+            connection.commit()
+    assert ours[1] <= ours[0], ours
+    assert default[1] >= 2 * default[0], default
