@@ -9,7 +9,7 @@ TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations run test test-sqlite test-postgres bench clean extract-messages
+.PHONY: install translations run serve test test-sqlite test-postgres bench clean extract-messages
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ run: install
 	$(BIN)/motions demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	MOTIONS_SECURE_COOKIES=0 $(BIN)/motions run --host $(HOST) --port $(PORT)
+
+# Production: gunicorn, several workers with threads (gunicorn.conf.py), behind a TLS reverse proxy
+# (docs/deployment.md). DATABASE_URL=postgresql://... for PostgreSQL; SQLite in instance/ otherwise.
+serve: install
+	$(BIN)/motions init-db
+	@echo "Serving on http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ for the reverse proxy (secure cookies: sign in through https)"
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install test-sqlite test-postgres
 

@@ -1,6 +1,7 @@
 """motions: from a draft platform to an adopted statement."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -26,6 +27,11 @@ def create_app(config: dict | None = None) -> Flask:
     from motions import config as configuration
 
     configuration.load(app, config)
+    proxies = int(app.config.get("MOTIONS_PROXY_COUNT") or os.environ.get("MOTIONS_PROXY_COUNT") or 0)
+    if proxies:  # behind that many reverse proxies: the client's address and scheme from X-Forwarded-*
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.url_map.converters["id"] = IdConverter
 
     from motions.extensions import babel, csrf, db, login_manager, migrate
@@ -47,6 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
     from motions.api import init_app as init_api
 
     init_api(app)
+
+    from motions.auth import ratelimit
+
+    ratelimit.init_app(app)  # after the blueprints: it wraps the sign-in views
 
     from motions.cli import register
 

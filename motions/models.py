@@ -1,5 +1,5 @@
 """Imports every model so that SQLAlchemy and Alembic see the whole schema."""
-from motions.auth.models import ApiToken, Person  # noqa: F401
+from motions.auth.models import ApiToken, Person, SignInCounter  # noqa: F401
 from motions.documents.models import Clause, ClauseText, Document, DocumentVersion  # noqa: F401
 from motions.meetings.models import Meeting, Membership, MembershipRole  # noqa: F401
 from motions.amendments.models import Amendment, AmendmentEvent, AmendmentRevision, Seconding  # noqa: F401

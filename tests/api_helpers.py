@@ -31,11 +31,17 @@ def assert_error(response, status: int, code: str | None = None, fields: set | N
     return error
 
 
+# Bookkeeping, not meeting data: a refused sign-in is counted there (motions.auth.ratelimit).
+NOT_MEETING_DATA = {"sign_in_counter"}
+
+
 def snapshot(app) -> dict:
-    """Every row of every table: bad input must leave all of it as it was."""
+    """Every row of every table of meeting data: bad input must leave all of it as it was."""
     with app.app_context():
         out = {}
         for table in db.metadata.sorted_tables:
+            if table.name in NOT_MEETING_DATA:
+                continue
             rows = db.session.execute(db.select(table)).all()
             out[table.name] = sorted(repr(tuple(r)) for r in rows)
         db.session.remove()

@@ -4,7 +4,7 @@ import hashlib
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -55,3 +55,18 @@ class ApiToken(db.Model):
     @staticmethod
     def digest(token: str) -> str:
         return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class SignInCounter(db.Model):
+    """A fixed-window counter of failed sign-ins (Flask-Limiter's storage, see motions.auth.ratelimit).
+
+    Kept in the database so that every worker process counts the same attempts. The key is the
+    SHA-256 of the limit's key (which holds the email address or the client address), so the
+    table holds no personal data in clear; a row is dead once `expires_at` (Unix time) is past.
+    """
+
+    __tablename__ = "sign_in_counter"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

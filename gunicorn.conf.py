@@ -1,0 +1,31 @@
+"""gunicorn settings for `make serve` (production): `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Environment (all optional):
+  HOST, PORT              where to listen (default 127.0.0.1:8000: behind a reverse proxy)
+  MOTIONS_WORKERS         worker processes (default: 2 per core, at least 2)
+  MOTIONS_THREADS         threads per worker (default 32)
+
+Worker class gthread: each request runs on a thread of its worker. An open live event stream
+(/api/v1/meetings/SLUG/events) holds one thread for up to MOTIONS_EVENT_STREAM_SECONDS (30 s),
+then the browser reconnects, so MOTIONS_WORKERS x MOTIONS_THREADS is the number of streams and
+requests served at once; the rest wait their turn in the listen queue. Nothing lives in one
+worker's memory: sessions are signed cookies, live events and sign-in counters are in the
+database, so any worker answers any request.
+"""
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("MOTIONS_WORKERS") or max(2, 2 * multiprocessing.cpu_count()))
+threads = int(os.environ.get("MOTIONS_THREADS") or 32)
+backlog = 4096  # a hall signing in at once
+timeout = 60  # a worker silent this long is restarted (event streams end after 30 s)
+graceful_timeout = 35  # on restart, open streams finish their 30 s
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("MOTIONS_LOG_LEVEL", "info")
+# the X-Forwarded-* headers are trusted from the reverse proxy on this machine only (ProxyFix in
+# the app reads them when MOTIONS_PROXY_COUNT is set)
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
