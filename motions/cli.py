@@ -205,8 +205,72 @@ def export(slug, document_id, record, fmt, version, redline, old, lang, output: 
     click.echo(_("Wrote %(file)s (%(size)s bytes).", file=str(output), size=f"{len(made.body):,}"))
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Write a consistent copy of the database to FILE; the server may go on running.
+
+    SQLite: the online backup API, then an integrity check of the copy. PostgreSQL: pg_dump
+    --format=custom, then the dump read back whole. FILE appears only when complete."""
+    from motions import backup as backups
+
+    try:
+        made = backups.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except OperationError as error:
+        _fail(error)
+    click.echo(_("Backup written to %(file)s (%(kind)s, %(size)s bytes) and checked.", file=str(file),
+                 kind="SQLite" if made.kind == "sqlite" else "PostgreSQL", size=f"{made.size:,}"))
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the whole database with the backup FILE (stop the server first).
+
+    The file is checked before anything is touched; afterwards the audit log is verified and
+    the meetings, people, amendments and ballots are counted."""
+    from flask_babel import ngettext
+
+    from motions import audit
+    from motions import backup as backups
+
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    where = uri.split("@")[-1]  # never the password
+    try:
+        backups.inspect(uri, file)  # a wrong file is refused before the question
+    except OperationError as error:
+        _fail(error)
+    if not yes:
+        click.confirm(_("Replace everything in the database %(where)s with %(file)s? Stop the server first.",
+                        where=where, file=str(file)), abort=True)
+    try:
+        _kind, revision, newest = backups.restore(uri, file)
+    except OperationError as error:
+        _fail(error)
+    click.echo(_("Restored %(file)s into %(where)s.", file=str(file), where=where))
+    result = backups.check()
+    click.echo(_("Counts: meetings %(meetings)d, people %(people)d, amendments %(amendments)d, ballots %(ballots)d.",
+                 **result.counts))
+    report = result.audit
+    for problem in report.problems:
+        click.echo(_("meeting %(slug)s: %(problem)s", slug=report.slugs.get(problem.meeting_id, problem.meeting_id),
+                     problem=audit.describe(problem)), err=True)
+    if report.problems:
+        raise click.ClickException(_("The restored audit log is broken (see above)."))
+    click.echo(_("audit log: %(entries)s in %(meetings)s, chain intact",
+                 entries=ngettext("%(num)d entry", "%(num)d entries", report.entries),
+                 meetings=ngettext("%(num)d meeting", "%(num)d meetings", report.meetings)))
+    if not newest:
+        click.echo(_("The backup has an older schema (%(revision)s): run “motions init-db” to upgrade it.",
+                     revision=revision))
+
+
 def register(app) -> None:
-    for command in (init_db, demo, import_document, create_user, audit_group, export):
+    for command in (init_db, demo, import_document, create_user, audit_group, export, backup_command,
+                    restore_command):
         app.cli.add_command(command)
 
 
