@@ -13,6 +13,13 @@ import secrets
 from pathlib import Path
 
 
+# Engine options every configuration gets (a configuration's own SQLALCHEMY_ENGINE_OPTIONS are
+# merged over them, key by key): pool_pre_ping tests a pooled connection before lending it out, so
+# a connection the database dropped (a restart, a cut network) is replaced instead of failing a
+# request, and the app recovers by itself when the database comes back.
+ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
 class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -56,6 +63,8 @@ def load(app, config: dict | None) -> None:
         app.config["EVENT_STREAM_SECONDS"] = float(env["MOTIONS_EVENT_STREAM_SECONDS"])
     if config:
         app.config.update(config)
+    own = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**ENGINE_OPTIONS, **own}
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,14 @@
 """The web shell: blueprints, sign-in plumbing, error pages, security headers."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from motions import labels
+from motions import database_errors, labels
 from motions.api.errors import body_limit_mb
 from motions.extensions import db, login_manager
 
@@ -42,11 +44,14 @@ def init_app(app) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_person(person_id: str):
+    def load_person(session_id: str):
+        """The person of a session made in their current session generation (Person.get_id)."""
         try:
-            return db.session.get(Person, int(person_id))
+            person_id, generation = (int(part) for part in str(session_id).split("."))
         except (TypeError, ValueError):
             return None
+        person = db.session.get(Person, person_id)
+        return person if person is not None and person.session_generation == generation else None
 
     # globals, so that imported macros (which have no context) can use them too
     app.jinja_env.globals.update(labels=labels, label=labels.label)
@@ -91,3 +96,66 @@ def init_app(app) -> None:
                                   code="csrf_failed")
         return render_template("error.html", status=400, title=_l("Form expired"),
                                message=_l("The form's security token is missing or has expired; reload the page and try again.")), 400
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        """The database cannot be reached, or refuses changes: 503 with what happened, not a 500.
+        Any other database error is not an outage: it takes the usual way (the 500 page)."""
+        kind = database_errors.classify(error)
+        if kind is None:
+            raise error
+        current_app.logger.warning("database %s (%s %s): %s", kind, request.method, request.path,
+                                   database_errors.describe(error))
+        _rollback()
+        _stand_in_user(readable=kind == database_errors.READ_ONLY)
+        message, retry = database_errors.message(kind), database_errors.RETRY_AFTER[kind]
+        if request.path.startswith("/api/"):
+            from motions.api.errors import error_response
+
+            return error_response(503, message, code=database_errors.CODES[kind], retry_after=retry)
+        response = make_response(render_template("error.html", status=503, title=database_errors.TITLES[kind],
+                                                 message=message), 503)
+        response.headers["Retry-After"] = str(retry)
+        return response
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection may have gone with the database: give it up
+        db.session.close()
+
+
+class _SignedIn(UserMixin):
+    """The signed-in person as far as the error page needs them (their name, their language),
+    without the database: the rollback expired the Person, whose reloading may fail again."""
+
+    def __init__(self, person_id, name: str, language):
+        self.id, self.name, self.language = person_id, name, language
+
+
+def _stand_in_user(readable: bool) -> None:
+    """Before the error page renders: swap the request's person for one that needs no database.
+    readable: the database still answers reads (it only refuses changes), so the person's name may
+    be read again; otherwise only what is still loaded is used, or the page is rendered as for
+    someone not signed in."""
+    from sqlalchemy import inspect
+
+    user = g.get("_login_user")
+    if user is None:  # not loaded yet, or loading them failed
+        g._login_user = login_manager.anonymous_user()
+        return
+    if isinstance(user, _SignedIn) or not getattr(user, "is_authenticated", False):
+        return
+    state = inspect(user)
+    loaded = dict(state.dict)  # the attributes still loaded, read without a query
+    if "name" not in loaded and readable:
+        try:
+            loaded = {"name": user.name, "language": user.language}
+        except SQLAlchemyError:
+            _rollback()
+    if "name" in loaded:
+        g._login_user = _SignedIn(state.identity[0] if state.identity else None, loaded["name"],
+                                  loaded.get("language"))
+    else:
+        g._login_user = login_manager.anonymous_user()

@@ -34,6 +34,7 @@ def default_message(status: int) -> str:
         413: _("The request body is larger than the limit of %(mb)s MB.", mb=body_limit_mb()),
         422: _("Some fields need correcting."),
         500: _("The server could not finish this request. Nothing was changed; please try again."),
+        503: _("The service is unavailable right now; please try again in a moment."),
     }.get(status, _("The request failed."))
 
 
@@ -43,7 +44,7 @@ WERKZEUG_PREFIXES = ("The requested URL", "The server could not", "The method is
 
 
 def error_response(status: int, message: str | None = None, *, code: str | None = None,
-                   fields: dict | None = None):
+                   fields: dict | None = None, retry_after: int | None = None):
     # werkzeug's default English descriptions are replaced by our own, translatable sentences
     if not message or _werkzeug_default(status, str(message)) or str(message).startswith(WERKZEUG_PREFIXES):
         message = default_message(status)
@@ -51,6 +52,8 @@ def error_response(status: int, message: str | None = None, *, code: str | None 
                       "fields": {k: str(v) for k, v in (fields or {}).items()}}}
     response = jsonify(body)
     response.status_code = status
+    if retry_after is not None:  # RFC 9110: when a 503 (or 429) is worth trying again, in seconds
+        response.headers["Retry-After"] = str(int(retry_after))
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="motions"'
     if status == 405:  # RFC 9110: say which methods the address does take

@@ -26,12 +26,26 @@ class Person(UserMixin, db.Model):
     is_organiser: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The generation of this person's sign-in sessions. Flask keeps a session in its signed
+    # cookie, so a copy of the cookie would outlive signing out; the cookie names the generation
+    # it was made in (get_id) and the user loader accepts only the current one, so signing out
+    # (or a new password) ends every session of the person, copies included.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships = relationship("Membership", back_populates="person", cascade="all, delete-orphan")
 
     def set_password(self, password: str) -> None:
         # werkzeug's scrypt (salted, memory-hard) -- a vetted scheme, never our own.
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session cookie of this person, on every device, stops working."""
+        self.session_generation = (self.session_generation or 0) + 1
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the person and the session generation."""
+        return f"{self.id}.{self.session_generation or 0}"
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

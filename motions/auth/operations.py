@@ -60,3 +60,9 @@ def person_id_for_token(token: str) -> int | None:
 def set_language(person: Person, language: str) -> None:
     person.language = language
     db.session.commit()
+
+
+def sign_out(person: Person) -> None:
+    """End every sign-in session of the person (this browser's, and any copy of its cookie)."""
+    person.end_sessions()
+    db.session.commit()

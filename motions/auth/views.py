@@ -49,8 +49,12 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        operations.sign_out(current_user._get_current_object())
         logout_user()
+        remember = session.get("_remember")  # Flask-Login's mark to delete a remember cookie
         session.clear()
+        if remember:
+            session["_remember"] = remember
         flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
