@@ -8,10 +8,14 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 class IdConverter(IntegerConverter):
-    """A database id in a URL: 1 to 2**31-1, so an id no database column can hold is a 404, not an overflow."""
+    """A database id in a URL. Any run of digits matches, so that the route is found whatever the
+    number (a range check that failed the match would make werkzeug answer 405 where another
+    method serves the same path); a number no id column can hold (outside 1 to 2**31-1) becomes 0,
+    which is no row's id, so the page answers 404 and the database never sees an overflow."""
 
-    def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=2**31 - 1)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if 1 <= number <= 2**31 - 1 else 0
 
 
 ROOT = Path(__file__).resolve().parent.parent

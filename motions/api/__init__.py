@@ -211,6 +211,10 @@ def _load_scope(kwargs):
     from motions.documents.models import Document
     from motions.meetings.models import Meeting
 
+    for name, value in kwargs.items():
+        # an id no row can have (0, or past the largest integer the database stores): no such thing
+        if name.endswith("_id") and not 1 <= value <= MAX_INT:
+            raise ApiError(404, _("There is no such thing here."), "not_found")
     if "slug" in kwargs:
         # a slug that cannot exist is not looked up (PostgreSQL refuses NUL characters, for one)
         meeting = None
@@ -237,9 +241,7 @@ def _load_scope(kwargs):
         g.document = db.session.get(Document, amendment.document_id)
         return g.document.meeting
     if "document_id" in kwargs:
-        document = None
-        if kwargs["document_id"] <= MAX_INT:
-            document = db.session.get(Document, kwargs["document_id"])
+        document = db.session.get(Document, kwargs["document_id"])
         if document is None:
             raise ApiError(404, _("There is no such document."), "not_found")
         g.document = document
@@ -279,6 +281,8 @@ def route(rule: str, method: str, *, action: str | None, summary: str, body: dic
             g.api_body = body
             if lean_scope is not None:
                 g.api_person_id = authenticate_id()
+                if not all(1 <= value <= MAX_INT for name, value in kwargs.items() if name.endswith("_id")):
+                    raise ApiError(404, _("There is no such thing here."), "not_found")
                 g.roles = lean_scope(kwargs, g.api_person_id)
                 if not allowed(g.roles, action):
                     raise ApiError(403, _("Your role in this meeting does not allow this."), "forbidden")
@@ -298,7 +302,10 @@ def route(rule: str, method: str, *, action: str | None, summary: str, body: dic
 
         wrapper.permission = action or "custom"
         endpoint = f"{view.__name__}_{method.lower()}"
-        bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapper, methods=[method])
+        # Path ids take any digits here and an id out of range is the scope's 404: the `id` converter's
+        # range check comes after werkzeug has matched the path, so an out-of-range id on a path that
+        # another method also serves was answered 405 ("use POST"), not 404.
+        bp.add_url_rule(rule.replace("<id:", "<int:"), endpoint=endpoint, view_func=wrapper, methods=[method])
         path, params = _openapi_path(bp.url_prefix + rule)
         ROUTES.append({"path": path, "method": method.lower(), "summary": summary, "action": action,
                        "body": body, "response": response, "status": status, "params": params + (query or []),

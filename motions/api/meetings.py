@@ -16,7 +16,7 @@ from motions.permissions import allowed
 @route("/auth/token", "POST", action="public", summary="Exchange email and password for a bearer token",
        body=obj({"email": string(minLength=1), "password": string(minLength=1)}),
        response=obj({"token": S, "person": PERSON}),
-       errors=(400, 401, 413, 422))
+       errors=(400, 401, 413, 422, 429))  # 429: too many failed sign-ins (motions/auth/ratelimit.py)
 def token():
     data = json_body()
     fields = {k: _("Required.") for k in ("email", "password") if not isinstance(data.get(k), str) or not data.get(k)}

@@ -9,7 +9,9 @@ from motions.api.schemas import ERROR
 DESCRIPTIONS = {
     400: "Malformed JSON or request", 401: "No or bad token", 403: "Your role does not allow it",
     404: "No such thing", 409: "State conflict", 413: "Body over the limit", 422: "Validation failed",
+    429: "Too many failed attempts: wait for the Retry-After seconds",
 }
+SUCCESS = {200: "OK", 201: "Created", 204: "No Content"}
 
 
 def build() -> dict:
@@ -21,11 +23,11 @@ def build() -> dict:
             op["security"] = []
         if r["body"] is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": r["body"]}}}
-        op["responses"][str(r["status"])] = {
-            "description": "OK" if r["status"] == 200 else "Created",
-            "content": {media: {"schema": r["response"] or {}}
-                        for media in ((r["media"],) if isinstance(r["media"], str) else r["media"])},
-        }
+        op["responses"][str(r["status"])] = {"description": SUCCESS.get(r["status"], "OK")}
+        if r["status"] != 204:  # a 204 has no body, so no media type either
+            op["responses"][str(r["status"])]["content"] = {
+                media: {"schema": r["response"] or {}}
+                for media in ((r["media"],) if isinstance(r["media"], str) else r["media"])}
         errors = set(r["errors"])
         if r["body"] is not None:
             errors |= {400, 413, 422}  # every JSON body can be malformed, too large or invalid

@@ -226,11 +226,16 @@ def resolve(amendment_id):
                "speakers list; attendance; the floor). Resume with the Last-Event-ID header or ?after=ID",
        media="text/event-stream", query=[{"name": "after", "in": "query", "required": False,
                                           "schema": {"type": "integer", "minimum": 0, "maximum": MAX_INT}}],
-       errors=(401, 403, 404))
+       errors=(401, 403, 404, 422))
 def events(slug):
     from motions.live import feed
 
-    after = request.headers.get("Last-Event-ID") or request.args.get("after")
+    raw = request.args.get("after")
+    if raw and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_INT):
+        # as the audit log's ?after=: a bad number is refused, not read as "from now on"
+        raise ApiError(422, _("Some fields need correcting."), "validation_failed",
+                       {"after": _("Enter a whole number, 0 or more.")})
+    after = request.headers.get("Last-Event-ID") or raw
     engine = current_app.extensions["sqlalchemy"].engine
     if after is not None and str(after).isdigit() and int(after) <= MAX_INT:
         after = int(after)
