@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,12 +56,12 @@ def _upgrade(uri: str) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A private, freshly created PostgreSQL database for this test run (dropped afterwards), so
-    that several runs against one server never meet."""
+@contextmanager
+def private_database(folder: Path, name: str):
+    """A database of the kind under test that nobody else uses: a new SQLite file in `folder`, or a
+    new PostgreSQL database on the test server (MOTIONS_TEST_DATABASE_URL), dropped afterwards."""
     if not PG_URL:
-        yield None
+        yield f"sqlite:///{folder / name}.sqlite3"
         return
     import uuid
 
@@ -68,16 +69,27 @@ def postgres_url():
     from sqlalchemy.engine import make_url
 
     server = make_url(PG_URL)
-    name = f"{server.database or 'test'}_{uuid.uuid4().hex[:10]}"
+    database = f"{server.database or 'test'}_{name}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield server.set(database=database).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A private, freshly created PostgreSQL database for this test run (dropped afterwards), so
+    that several runs against one server never meet."""
+    if not PG_URL:
+        yield None
+        return
+    with private_database(tmp_path_factory.getbasetemp(), "run") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -22,9 +22,8 @@ import sqlite3
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -33,7 +32,7 @@ from bench.vote_storm import CHOICES, WEIGHTS, Api, prepare, serve, stop
 from motions import create_app
 from motions.extensions import db
 from tests.api_helpers import bearer, fast_hashing, snapshot  # noqa: F401  (fast_hashing is a fixture)
-from tests.conftest import PG_URL, _config
+from tests.conftest import PG_URL, _config, private_database
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -43,29 +42,6 @@ TEXT = "# Platform\n\nWe fight for all workers.\n\nWe stand for peace.\n\nWe def
 def _leftovers(folder: Path) -> list[str]:
     """Temporary files a backup may have left in the folder."""
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part") or ".part-" in p.name)
-
-
-@contextmanager
-def private_database(folder: Path, name: str):
-    """A database of the kind under test that nobody else uses: a new SQLite file in `folder`, or a
-    new PostgreSQL database on the test server, dropped afterwards."""
-    if not PG_URL:
-        yield f"sqlite:///{folder / name}.sqlite3"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    server = make_url(PG_URL)
-    database = f"{server.database or 'test'}_{name}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    try:
-        yield server.set(database=database).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _dispose(app) -> None:

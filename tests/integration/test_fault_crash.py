@@ -33,7 +33,6 @@ import random
 import signal
 import threading
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -45,7 +44,7 @@ from sqlalchemy.engine import make_url
 from bench.vote_storm import CHOICES, SLUG, Api, prepare, serve, stop
 from motions import create_app
 from motions.extensions import db
-from tests.conftest import PG_URL
+from tests.conftest import private_database
 
 VOTERS = 240
 THREADS = 16
@@ -59,20 +58,8 @@ CHAIR = "chair@storm.example.org"
 @pytest.fixture
 def storm_uri(tmp_path):
     """A database of its own for the served app: a SQLite file, or a private PostgreSQL database."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-        return
-    server = make_url(PG_URL)
-    name = f"{server.database or 'test'}_crash_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with private_database(tmp_path, "crash") as uri:
+        yield uri
 
 
 # ------------------------------------------------------------------ the server
