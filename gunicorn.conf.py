@@ -3,14 +3,18 @@
 Environment (all optional):
   HOST, PORT              where to listen (default 127.0.0.1:8000: behind a reverse proxy)
   MOTIONS_WORKERS         worker processes (default: 2 per core, at least 2)
-  MOTIONS_THREADS         threads per worker (default 32)
+  MOTIONS_THREADS         threads per worker (default 512)
 
 Worker class gthread: each request runs on a thread of its worker. An open live event stream
 (/api/v1/meetings/SLUG/events) holds one thread for up to MOTIONS_EVENT_STREAM_SECONDS (30 s),
 then the browser reconnects, so MOTIONS_WORKERS x MOTIONS_THREADS is the number of streams and
-requests served at once; the rest wait their turn in the listen queue. Nothing lives in one
-worker's memory: sessions are signed cookies, live events and sign-in counters are in the
-database, so any worker answers any request.
+requests served at once; the rest wait their turn in the listen queue. Every delegate's phone
+keeps a stream open during a vote, so give the workers together more threads than delegates
+(the default, 4 workers x 512, serves 2,000). A waiting stream costs little: it holds no database
+connection and sleeps on its worker's feed hub (motions/live/hub.py), which reads the feed once
+for all of them; threads are started as they are needed. Nothing lives in one worker's memory:
+sessions are signed cookies, live events and sign-in counters are in the database, so any
+worker answers any request.
 """
 import multiprocessing
 import os
@@ -18,7 +22,8 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("MOTIONS_WORKERS") or max(2, 2 * multiprocessing.cpu_count()))
-threads = int(os.environ.get("MOTIONS_THREADS") or 32)
+threads = int(os.environ.get("MOTIONS_THREADS") or 512)
+worker_connections = threads + 64  # gthread accepts no more connections than this per worker
 backlog = 4096  # a hall signing in at once
 timeout = 60  # a worker silent this long is restarted (event streams end after 30 s)
 graceful_timeout = 35  # on restart, open streams finish their 30 s

@@ -44,6 +44,7 @@ def _config(uri: str) -> dict:
         "SECRET_KEY": "test-secret-key",
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        "EVENT_HUB_LINGER": 0.5,  # each test's app has its own engine, so its own feed hub: let it stop soon
     }
 
 

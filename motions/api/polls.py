@@ -247,6 +247,7 @@ def events(slug):
     from motions.extensions import db
 
     db.session.remove()  # the stream holds no session or connection between its polls
-    body = feed.stream(engine, meeting_id, after, duration=duration, enrich=feed.turnout_counts)
+    body = feed.stream(engine, meeting_id, after, duration=duration, turnout=True,
+                       linger=current_app.config.get("EVENT_HUB_LINGER", 10.0))
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

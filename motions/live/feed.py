@@ -22,6 +22,7 @@ _EVENT = MeetingEvent.__table__
 _PUBLISH = _EVENT.insert()  # built once; executed with parameters
 GAP_WAIT = 5.0  # seconds an id gap is watched for a late commit (a rolled-back id never arrives)
 BATCH = 500
+_COLUMNS = (_EVENT.c.id, _EVENT.c.meeting_id, _EVENT.c.kind, _EVENT.c.data, _EVENT.c.at)
 
 
 def publish(meeting_id: int, kind: str, data: dict | None = None) -> None:
@@ -34,38 +35,54 @@ def last_id(connection) -> int:
     return connection.execute(select(func.max(_EVENT.c.id))).scalar() or 0
 
 
+def as_event(row) -> dict:
+    """The event a client gets for a feed row: its id, kind and time, and its data."""
+    data = row.data if isinstance(row.data, dict) else json.loads(row.data or "{}")
+    return {"id": row.id, "kind": row.kind, "at": row.at.isoformat() if row.at else None, **data}
+
+
 class Cursor:
     """Where a client is in the feed: every event above `floor` that it has not seen yet."""
 
-    def __init__(self, meeting_id: int, after: int):
+    def __init__(self, meeting_id: int | None, after: int):
         self.meeting_id = meeting_id
         self.floor = after  # every id <= floor has been sent or given up on
         self.sent: set[int] = set()  # ids above the floor already sent
         self.gaps: dict[int, float] = {}  # missing id -> when first noticed
 
     def fetch(self, connection, now: float | None = None) -> list[dict]:
-        now = time.monotonic() if now is None else now
-        columns = (_EVENT.c.id, _EVENT.c.meeting_id, _EVENT.c.kind, _EVENT.c.data, _EVENT.c.at)
-        # the rows above the highest id sent, and the open gaps below it (never the rows already
-        # sent again: a gap held open must not stop a busy feed at BATCH re-read rows)
+        """Read the feed from the database: the events for this meeting not sent yet."""
+        return self.take(self.read(connection), now)
+
+    def read(self, connection) -> list:
+        """The rows (every meeting's) above the highest id sent, and the open gaps below it (never the
+        rows already sent again: a gap held open must not stop a busy feed at BATCH re-read rows)."""
         top = max(self.sent) if self.sent else self.floor
-        rows = connection.execute(select(*columns).where(_EVENT.c.id > top).order_by(_EVENT.c.id)
+        rows = connection.execute(select(*_COLUMNS).where(_EVENT.c.id > top).order_by(_EVENT.c.id)
                                   .limit(BATCH)).all()
         if self.gaps:
-            late = connection.execute(select(*columns).where(_EVENT.c.id.in_(sorted(self.gaps)))).all()
-            rows = sorted([*late, *rows], key=lambda row: row.id)
-        fresh = []
-        for row in rows:  # every meeting's rows, so that a missing id is a transaction still in flight
-            if row.id in self.sent:
+            late = connection.execute(select(*_COLUMNS).where(_EVENT.c.id.in_(sorted(self.gaps)))).all()
+            rows = [*late, *rows]
+        return rows
+
+    def take(self, rows, now: float | None = None) -> list[dict]:
+        """The events for this meeting among `rows` (from the database or from a process's `Hub`)
+        that were not sent yet, in id order; every meeting's ids count for the gaps."""
+        return [as_event(row) for row in self.fresh(rows, now)
+                if self.meeting_id is None or row.meeting_id == self.meeting_id]
+
+    def fresh(self, rows, now: float | None = None) -> list:
+        """The rows of any meeting not seen before, in id order; advances the floor and the gaps."""
+        now = time.monotonic() if now is None else now
+        out = []
+        for row in sorted(rows, key=lambda row: row.id):
+            if row.id in self.sent or row.id <= self.floor:
                 continue
             self.sent.add(row.id)
             self.gaps.pop(row.id, None)
-            if row.meeting_id != self.meeting_id:
-                continue
-            data = row.data if isinstance(row.data, dict) else json.loads(row.data or "{}")
-            fresh.append({"id": row.id, "kind": row.kind, "at": row.at.isoformat() if row.at else None, **data})
+            out.append(row)
         self._advance(now)
-        return fresh
+        return out
 
     def _advance(self, now: float) -> None:
         if not self.sent:
@@ -96,46 +113,81 @@ def sse(event: dict, resume: int | None = None) -> str:
 
 
 def stream(engine, meeting_id: int, after: int, *, duration: float = 30.0, interval: float = 0.25,
-           heartbeat: float = 15.0, enrich=None) -> Iterator[str]:
-    """The event stream of one client: polls the feed every `interval` seconds, each time on a pooled
-    connection held only for the query; ends after `duration` (the browser reconnects with
-    Last-Event-ID). `enrich(connection, events)` may rewrite a batch (turnout counts, say)."""
+           heartbeat: float = 15.0, turnout: bool = False, hub=None, linger: float = 10.0) -> Iterator[str]:
+    """The event stream of one client; ends after `duration` (the browser reconnects with Last-Event-ID).
+
+    What the client missed (the events after `after`) is read from the database once; after that
+    the stream waits on its process's `Hub`, which reads the feed once for every stream of the
+    process, and holds no database connection while it waits. `turnout`: coalesce each batch's
+    `poll.turnout` events into one per poll with the poll's count (`voted`). `linger`: how long the
+    process's hub goes on reading the feed after its last stream ended."""
+    from motions.live.hub import Lagged, hub_for
+
+    hub = hub if hub is not None else hub_for(engine, interval, linger)
     cursor = Cursor(meeting_id, after)
     yield "retry: 1000\n\n"
     started = last_beat = time.monotonic()
-    while True:
+    mark = hub.subscribe()  # before the catch-up read: nothing committed after it is missed
+    try:
+        events = []
         with engine.connect() as connection:
-            events = cursor.fetch(connection)
-            if events and enrich is not None:
-                events = enrich(connection, events)
-        for event in events:
-            # the browser resumes from the last `id:` it got: never past an event still in flight
-            yield sse(event, min(event["id"], cursor.position))
-        now = time.monotonic()
-        if events:
-            last_beat = now
-        elif now - last_beat >= heartbeat:
-            last_beat = now
-            yield ": keep-alive\n\n"
-        if now - started >= duration:
-            return
-        time.sleep(interval)
+            while True:  # the backlog, BATCH rows at a time
+                rows = cursor.read(connection)
+                events += cursor.take(rows)
+                if len(rows) < BATCH:
+                    break
+            if events and turnout:
+                events = turnout_counts(connection, events)
+        top = after  # the highest id sent to this client (or that it had)
+        while True:
+            for event in events:
+                # the browser resumes from the last `id:` it got: never past an event still in flight,
+                # nor past one of this batch not sent yet; a late event resumes after those sent before it
+                top = max(top, event["id"])
+                yield sse(event, min(top, cursor.position))
+            now = time.monotonic()
+            if events:
+                last_beat = now
+            elif now - last_beat >= heartbeat:
+                last_beat = now
+                yield ": keep-alive\n\n"
+            if now - started >= duration:
+                return
+            try:
+                batches, mark = hub.wait(mark, min(duration - (now - started), heartbeat - (now - last_beat)))
+            except Lagged:  # this client fell too far behind the process's feed: it reconnects and reads
+                return      # what it missed from the database
+            events = []
+            for batch in batches:
+                fresh = cursor.take(batch.rows)
+                events += coalesce_turnout(fresh, batch.counts) if turnout and fresh else fresh
+            if not batches:
+                cursor.take(())  # gaps held open too long are given up
+    finally:
+        hub.unsubscribe()
 
 
-def turnout_counts(connection, events: list[dict]) -> list[dict]:
-    """Coalesce a batch's turnout events: one per poll, the last, with the poll's current count
-    (read after the events, so it includes every ballot they announce)."""
+def poll_counts(connection, poll_ids) -> dict[int, int]:
+    """The number of ballots in each of these polls, now."""
     from motions.polls.models import Ballot
 
     table = Ballot.__table__
+    poll_ids = sorted(set(poll_ids))
+    if not poll_ids:
+        return {}
+    return dict(connection.execute(select(table.c.poll_id, func.count()).where(table.c.poll_id.in_(poll_ids))
+                                   .group_by(table.c.poll_id)).all())
+
+
+def coalesce_turnout(events: list[dict], counts: dict[int, int]) -> list[dict]:
+    """One turnout event per poll, the last, with the poll's count from `counts` (read after the
+    events, so it includes every ballot they announce); other events as they are."""
     last: dict[int, dict] = {}
     for event in events:
         if event["kind"] == "poll.turnout":
             last[event["poll"]] = event
     if not last:
         return events
-    counts = dict(connection.execute(
-        select(table.c.poll_id, func.count()).where(table.c.poll_id.in_(list(last))).group_by(table.c.poll_id)).all())
     out = []
     for event in events:
         if event["kind"] != "poll.turnout":
@@ -143,3 +195,9 @@ def turnout_counts(connection, events: list[dict]) -> list[dict]:
         elif last[event["poll"]] is event:
             out.append({**event, "voted": counts.get(event["poll"], 0)})
     return out
+
+
+def turnout_counts(connection, events: list[dict]) -> list[dict]:
+    """Coalesce a batch's turnout events, with each poll's count read now from the database."""
+    polls = [event["poll"] for event in events if event["kind"] == "poll.turnout"]
+    return coalesce_turnout(events, poll_counts(connection, polls)) if polls else events
