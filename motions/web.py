@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from motions import database_errors, labels
 from motions.api.errors import body_limit_mb
@@ -97,10 +98,13 @@ def init_app(app) -> None:
         return render_template("error.html", status=400, title=_l("Form expired"),
                                message=_l("The form's security token is missing or has expired; reload the page and try again.")), 400
 
+    @app.errorhandler(PoolTimeout)  # no pooled connection came free in time: not a DBAPIError
     @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError):
-        """The database cannot be reached, or refuses changes: 503 with what happened, not a 500.
-        Any other database error is not an outage: it takes the usual way (the 500 page)."""
+    def database_error(error: DBAPIError | PoolTimeout):
+        """The database cannot be reached, refuses changes, or is too busy (a lock or statement
+        timeout, a deadlock, the pool's timeout): 503 with what happened, not a 500 (the kinds are
+        motions.database_errors'). Any other database error is not an outage: it takes the usual
+        way (the 500 page)."""
         kind = database_errors.classify(error)
         if kind is None:
             raise error
