@@ -17,6 +17,7 @@ Runs on SQLite and, with MOTIONS_TEST_DATABASE_URL, on PostgreSQL.
 """
 from __future__ import annotations
 
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
@@ -38,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 from motions.api import ROUTES
 from motions.extensions import db
 from tests.api_helpers import CODE, assert_error, bearer, fast_hashing, snapshot  # noqa: F401  (fast_hashing is a fixture)
+from tests.tried import Answers, tried
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -238,8 +240,10 @@ def describe(error: BaseException) -> str:
     return text
 
 
-def fuzz(app, world, token: str) -> None:
-    """Every operation, with valid and with invalid input; the failures of all of them are reported together."""
+def fuzz(app, world, token: str) -> dict:
+    """Every operation, with valid and with invalid input; the failures of all of them are reported together.
+    Returns what was tried: the cases schemathesis generated and the requests it made (the checks'
+    own requests included), and how they were answered."""
     schema = load_schema(app, world)
     published = app.test_client().get("/api/v1/openapi.json").get_json()
     checks = [contract_error_body, exact_response_schema(published)]
@@ -249,11 +253,13 @@ def fuzz(app, world, token: str) -> None:
     # every route but the description itself (schemathesis leaves out the address it loaded the schema from)
     served = {(r["method"], r["path"]) for r in ROUTES} - {("get", "/api/v1/openapi.json")}
     assert {(o.method.lower(), o.path) for o in operations} == served
+    answers, cases = Answers(app), Counter()
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             @FUZZ_SETTINGS
             @given(case=operation.as_strategy(mode, hooks=hooks[mode]))
             def one(case):
+                cases[mode] += 1
                 case.call_and_validate(headers=bearer(token), checks=CHECKS, additional_checks=checks)
 
             try:
@@ -261,6 +267,10 @@ def fuzz(app, world, token: str) -> None:
             except (Exception, BaseExceptionGroup) as error:  # schemathesis reports a FailureGroup
                 failures.append(f"{operation.label} ({mode.value}): {describe(error)}")
     assert not failures, "\n\n".join(failures)
+    return {"operation_and_role_pairs": len(operations), "valid_cases": cases[GenerationMode.POSITIVE],
+            "invalid_cases": cases[GenerationMode.NEGATIVE], "requests": answers.total,
+            "answered_4xx": sum(n for code, n in answers.statuses.items() if 400 <= code < 500),
+            "answered_5xx": answers.at_least(500), "unhandled_exceptions": answers.unhandled}
 
 
 # Deterministic (derandomized, no example database) and bounded: no deadline, no shrinking (the first
@@ -271,11 +281,11 @@ FUZZ_SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=T
 
 
 def test_fuzz_as_a_delegate(app, world):
-    fuzz(app, world, world.ann.token)
+    tried("API fuzzing", **fuzz(app, world, world.ann.token))
 
 
 def test_fuzz_as_the_chair(app, world):
-    fuzz(app, world, world.chair.token)
+    tried("API fuzzing", **fuzz(app, world, world.chair.token))
 
 
 # ------------------------------------------------------------------ what the fuzzer found, as plain requests

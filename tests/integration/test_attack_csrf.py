@@ -6,6 +6,7 @@ cookie-signed caller) and refuse a call without it.
 """
 from __future__ import annotations
 
+from collections import Counter
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from tests.conftest import csrf_token
 from tests.integration.test_attack_xss import VISITORS, _get_pages, _rules, _urls, build_world, sign_in
+from tests.tried import tried
 
 EXPIRED = "Form expired"
 
@@ -115,6 +117,7 @@ def test_every_form_refuses_a_post_without_a_valid_token(app, world):
     foreign_token = csrf_token(stranger, "/login")  # a real token, of someone else's session
     before = db_state(app)
     problems = []
+    posts = Counter()
     for (visitor, action), form in sorted(found.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         client = clients[visitor]
         fields = {k: v for k, v in form["fields"].items() if k != "csrf_token"}
@@ -127,11 +130,16 @@ def test_every_form_refuses_a_post_without_a_valid_token(app, world):
             body = response.get_data(as_text=True)
             if response.status_code != 400 or EXPIRED not in body:
                 problems.append(f"{visitor}: {action} ({form['page']}) {label}: {response.status_code}")
+            posts[label] += 1
     after = db_state(app)
     assert not problems, "\n".join(problems[:40])
     assert after["counts"] == before["counts"]
     assert after["audit"] == before["audit"]
     assert after["rows"] == before["rows"]
+    tried("CSRF", forms_found=len(found), posts_without_a_token=posts["without a token"],
+          posts_with_a_foreign_token=posts["with another session's token"],
+          posts_with_a_forged_token=posts["with a forged token"],
+          rows_compared=sum(len(rows) for rows in after["rows"].values()))
 
 
 def test_every_page_post_route_is_posted_by_a_form(app, world):
@@ -142,6 +150,7 @@ def test_every_page_post_route_is_posted_by_a_form(app, world):
     routes = {endpoint for endpoint, _rule, methods in _rules(app) if "POST" in methods}
     missing = sorted(routes - posted)
     assert not missing, f"POST routes no form on any page posts to: {missing}"
+    tried("CSRF", page_post_routes_reached_by_a_form=len(routes))
 
 
 def test_api_post_routes_need_the_csrf_header_with_a_cookie(app, world):
@@ -151,20 +160,22 @@ def test_api_post_routes_need_the_csrf_header_with_a_cookie(app, world):
     sign_in(client, "chair")
     foreign = csrf_token(app.test_client(), "/login")
     before = db_state(app)
-    problems, tried = [], 0
+    problems, tried_calls = [], 0
     for endpoint, rule, methods in _rules(app, api=True):
         for method in sorted(methods & {"POST", "DELETE", "PUT", "PATCH"}):
             if endpoint == "api.token_post":
                 continue  # signs in with a password: no session to ride on (test_api_auth)
             for url in _urls(rule, world, all_ids=False)[:1]:
                 for headers in ({}, {"X-CSRFToken": foreign}):
-                    tried += 1
+                    tried_calls += 1
                     response = client.open(url, method=method, json={"text": "x", "present": True}, headers=headers)
                     error = (response.get_json(silent=True) or {}).get("error", {})
                     if response.status_code != 400 or error.get("code") != "csrf_failed":
                         problems.append(f"{method} {url} {headers and 'foreign token' or 'no token'}: "
                                         f"{response.status_code} {error.get('code')}")
-    assert tried >= 30, tried
+    assert tried_calls >= 30, tried_calls
     assert not problems, "\n".join(problems)
     after = db_state(app)
     assert after == before
+    tried("CSRF", api_calls_without_or_with_a_foreign_header=tried_calls,
+          rows_compared=sum(len(rows) for rows in after["rows"].values()))

@@ -12,6 +12,7 @@ import pytest
 from motions import create_app
 from tests.conftest import PASSWORD, csrf_token
 from tests.integration.test_attack_xss import VISITORS, _get_pages, _rules, _urls, build_world, parse, sign_in
+from tests.tried import tried
 
 SLUG = "session-meeting"
 
@@ -67,6 +68,7 @@ def test_a_session_planted_before_sign_in_is_useless_to_the_attacker(app, person
     response = victim.post(f"/m/{SLUG}/check-in", data={"csrf_token": known_token, "present": "1"})
     assert response.status_code == 400 and "Form expired" in response.get_data(as_text=True)
     assert _signed_in(victim)
+    tried("Session", planted_sessions_replayed=1, planted_csrf_tokens_posted=1)  # one attack, as above
 
 
 def test_a_signed_in_cookie_replayed_from_another_browser_is_signed_out(app, person):
@@ -80,12 +82,15 @@ def test_a_signed_in_cookie_replayed_from_another_browser_is_signed_out(app, per
     assert _signed_in(victim, headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     stolen = victim.get_cookie("session").value
 
+    replayed = 0
     for other in ({"headers": {"User-Agent": "AttackerBrowser/6.6"}, "environ_base": {"REMOTE_ADDR": "10.0.0.1"}},
                   {"headers": headers, "environ_base": {"REMOTE_ADDR": "203.0.113.9"}}):
         thief = app.test_client()
         thief.set_cookie("session", stolen)
         response = thief.get(f"/m/{SLUG}/", **other)
         assert response.status_code == 302 and urlsplit(response.location).path == "/login", other
+        replayed += 1
+    tried("Session", stolen_cookies_replayed=replayed)
 
 
 # ---------------------------------------------------------------- cookie flags
@@ -113,13 +118,16 @@ def test_secure_cookies_follow_motions_secure_cookies(app, database_uri, monkeyp
         response = client.post(f"{base}/login", data={"email": "flags@example.org", "password": PASSWORD,
                                                      "csrf_token": token}, headers={"Referer": f"{base}/login"})
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        cookies = 0
         for answer in (page, response):
             morsel = _set_cookies(answer)["session"]
             assert bool(morsel["secure"]) is secure
             assert morsel["httponly"]
             assert morsel["samesite"] == "Lax"
             assert not morsel["expires"] and not morsel["max-age"], "the session cookie outlives the browser"
+            cookies += 1
         assert "remember_token" not in _set_cookies(response), "sign-in sets a long-lived remember cookie"
+        tried("Session", cookies_checked_for_flags=cookies)
     finally:
         with configured.app_context():
             db.session.remove()
@@ -144,13 +152,17 @@ def test_sign_out_clears_a_remember_cookie(app, client, person):
     forged = app.test_client()
     forged.set_cookie("remember_token", "1|0000")
     assert not _signed_in(forged)
+    tried("Session", remember_cookies_cleared_at_sign_out=1, forged_remember_cookies=1)
 
 
 def test_a_remember_cookie_for_another_person_id_signs_nobody_in(app, person):
+    forged = 0
     for value in (f"{person}|", f"{person}|{'0' * 128}", f"{person}", "|", "x" * 4000):
         client = app.test_client()
         client.set_cookie("remember_token", value)
         assert not _signed_in(client), value
+        forged += 1
+    tried("Session", forged_remember_cookies=forged)
 
 
 def test_a_session_cookie_copied_before_sign_out_is_dead_after_it(app, person):
@@ -164,6 +176,7 @@ def test_a_session_cookie_copied_before_sign_out_is_dead_after_it(app, person):
     thief = app.test_client()
     thief.set_cookie("session", copied)
     assert not _signed_in(thief)
+    tried("Session", cookies_replayed_after_sign_out=1)
 
 
 # ---------------------------------------------------------------- headers and the CSP, everywhere
@@ -222,14 +235,16 @@ def world(app):
 def test_every_page_has_the_headers_and_nothing_inline(app, world, visitor):
     """Every page the URL map walk reaches (every id of the world, as each kind of visitor): the
     security headers with a strict CSP, and nothing in the page that such a CSP would block."""
-    problems, pages = [], 0
+    problems, pages, answers = [], 0, 0
     for url, response in _get_pages(app, world, visitor, all_ids=True):
         problems += [f"{url}: {p}" for p in _csp_problems(response)]
+        answers += 1
         if response.mimetype == "text/html":
             pages += 1
             problems += [f"{url}: {p}" for p in inline_problems(response.get_data(as_text=True))]
     assert pages >= 40, pages
     assert not problems, "\n".join(sorted(set(problems))[:40])
+    tried("Session", answers_checked_for_headers=answers, pages_checked_for_inline_script_and_style=pages)
 
 
 def test_error_pages_and_answers_to_posts_have_the_headers(app, world):
@@ -245,25 +260,29 @@ def test_error_pages_and_answers_to_posts_have_the_headers(app, world):
         "export": client.get(f"/documents/{world['open_document']}/export?format=html"),
         "static": client.get("/static/style.css"),
     }
+    pages = 0
     for name, response in answers.items():
         assert not _csp_problems(response), (name, _csp_problems(response))
         if response.mimetype == "text/html" and name != "export":
             assert not inline_problems(response.get_data(as_text=True)), name
+            pages += 1
+    tried("Session", answers_checked_for_headers=len(answers), pages_checked_for_inline_script_and_style=pages)
 
 
 def test_every_api_answer_has_the_headers(app, world):
     client = app.test_client()
     sign_in(client, "chair")
-    problems, tried = [], 0
+    problems, tried_calls = [], 0
     for endpoint, rule, methods in _rules(app, api=True):
         if endpoint == "api.events_get":
             continue
         for method in sorted(methods & {"GET", "POST", "DELETE"}):
             for url in _urls(rule, world, all_ids=False)[:1]:
-                tried += 1
+                tried_calls += 1
                 response = client.open(url, method=method, json={})  # a POST without the header: 400
                 problems += [f"{method} {url}: {p}" for p in _csp_problems(response)]
     anonymous = app.test_client().get(f"/api/v1/meetings/{world['slug']}")
     problems += [f"401: {p}" for p in _csp_problems(anonymous)]
-    assert tried >= 50, tried
+    assert tried_calls >= 50, tried_calls
     assert not problems, "\n".join(problems[:40])
+    tried("Session", answers_checked_for_headers=tried_calls + 1)

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token
+from tests.tried import tried
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "xss-meeting"
@@ -477,12 +478,14 @@ def test_every_page_shows_the_payloads_inert(app, world, visitor):
         everything_seen = _squash("\n".join(seen))
         missing = [p for p in PAYLOADS if _squash(p) not in everything_seen]
         assert not missing, f"{visitor} never saw {missing}: the walk does not reach the data"
+    tried("XSS", pages_parsed=len(seen),
+          payload_occurrences_checked=len(PAYLOADS) if visitor in ("chair", "secretary", "delegate") else 0)
 
 
 def test_query_strings_are_reflected_inert(app, world):
     """Payloads in the query string of every page (the language form echoes the address, panels
     take `back`, forms take `next`, the amendment filters echo their values)."""
-    problems = []
+    problems, parsed = [], 0
     query = "?" + urlencode({"q": payload(1), "next": payload(3), "back": payload(13), "x": payload(5),
                              "organisation": payload(7), "status": payload(0), "mover_id": payload(10)})
     for url, response in _get_pages(app, world, "chair", all_ids=False, query=query):
@@ -490,11 +493,14 @@ def test_query_strings_are_reflected_inert(app, world):
         html = _html(response)
         if html is not None:
             problems += [f"{url}{query}: {p}" for p in inert_problems(html)]
+            parsed += 1
     client = app.test_client()
     for target in (payload(3), payload(1), "javascript:alert(1)//", " javascript:alert(1)"):
         html = client.get("/login", query_string={"next": target}).get_data(as_text=True)
         problems += [f"/login?next={target}: {p}" for p in inert_problems(html)]
+        parsed += 1
     assert not problems, "\n".join(problems[:40])
+    tried("XSS", pages_parsed=parsed)
 
 
 def test_specific_pages_show_each_payload_as_text(app, world):
@@ -502,8 +508,11 @@ def test_specific_pages_show_each_payload_as_text(app, world):
     and nothing was dropped to make the page pass)."""
     client = app.test_client()
     sign_in(client, "chair")
+    parsed, checked = 0, 0
 
     def page(url):
+        nonlocal parsed
+        parsed += 1
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.get_data(as_text=True)
@@ -523,9 +532,12 @@ def test_specific_pages_show_each_payload_as_text(app, world):
         assert q in document, f"document lacks {p!r}"
         assert q in draft, f"draft lacks {p!r}"
         assert q in comments, f"comments lack {p!r}"
+        checked += 5
     for k in range(5):
         assert _squash(payload(k + 14)) in polls and _squash(payload(k)) in polls
+        checked += 2
     assert TEMPLATE_PAYLOAD in people and "{{'zq'*3}}" in people
+    checked += 2
     # each amendment page shows its title and reason
     for amendment_id in world["amendments"][:8]:
         from motions.amendments.models import Amendment
@@ -537,12 +549,35 @@ def test_specific_pages_show_each_payload_as_text(app, world):
         html = page(f"/amendments/{amendment_id}")
         for value in (title, *reason.split("\n\n"), ruling or ""):
             assert _squash(value) in html, (amendment_id, value)
+            checked += 1
     # the projector and its live part show the amendment on the floor (the delegate's, titled payload 1)
     # and its speakers (the delegates named by the payloads)
     for url in (f"/m/{SLUG}/projector", f"/m/{SLUG}/projector?part=live"):
         projector = page(url)
         assert _squash(payload(1)) in projector, url
         assert _squash(payload(0)) in projector, url
+        checked += 2
+    columns, values = _stored_payloads(app)
+    tried("XSS", payloads=len(PAYLOADS), fields_filled=columns, stored_values_with_a_payload=values,
+          pages_parsed=parsed, payload_occurrences_checked=checked)
+
+
+def _stored_payloads(app) -> tuple[int, int]:
+    """(columns, values) of the database that hold a payload: the fields the world filled."""
+    from motions.extensions import db
+
+    columns, values = set(), 0
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(db.select(table)).mappings():
+                for column, value in row.items():
+                    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) \
+                        if isinstance(value, (dict, list)) else None
+                    if text and any(p in text for p in PAYLOADS):
+                        columns.add((table.name, column))
+                        values += 1
+        db.session.remove()
+    return len(columns), values
 
 
 def test_pages_made_from_a_post_echo_the_payloads_inert(app, world):
@@ -584,6 +619,8 @@ def test_pages_made_from_a_post_echo_the_payloads_inert(app, world):
                                                   "csrf_token": csrf_token(anonymous, "/login")})
         assert response.status_code in (400, 422, 429)
         assert not inert_problems(response.get_data(as_text=True)), p
+    posted = len(pages) + len(PAYLOADS[:4])
+    tried("XSS", forms_posted_with_payloads=posted, pages_parsed=posted, payload_occurrences_checked=len(PAYLOADS[::3]))
 
 
 def test_flash_messages_with_payloads_are_inert(app, world):
@@ -596,6 +633,7 @@ def test_flash_messages_with_payloads_are_inert(app, world):
                       follow_redirects=True).get_data(as_text=True)
     assert _squash(payload(18)) in _squash(shown(html)), "the refusal naming the open poll is not shown"
     assert not inert_problems(html), inert_problems(html)
+    tried("XSS", pages_parsed=1, payload_occurrences_checked=1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -676,9 +714,12 @@ def test_every_export_format_keeps_the_payloads_as_text(app, world):
     client = app.test_client()
     sign_in(client, "delegate")
     problems, checked = [], []
+    looked_for = 0
 
     def check_text(where: str, text: str, expected: list[str]):
+        nonlocal looked_for
         squashed = _squash(text)
+        looked_for += len(expected)
         for value in expected:
             if _squash(value) not in squashed:
                 problems.append(f"{where}: {value!r} is missing or changed")
@@ -760,6 +801,7 @@ def test_every_export_format_keeps_the_payloads_as_text(app, world):
                     assert "'" + title in cells, f"{url}: {title!r} not neutralised as '{title}"
     assert len(checked) >= 15, checked
     assert not problems, "\n".join(problems[:40])
+    tried("XSS", exports_parsed=len(checked), pages_parsed=1, payload_occurrences_checked=looked_for)
 
 
 def test_api_answers_are_json_never_html(app, world):
@@ -782,3 +824,4 @@ def test_api_answers_are_json_never_html(app, world):
     everything_seen = _squash("".join(texts))
     missing = [p for p in PAYLOADS if _squash(p) not in everything_seen]
     assert not missing, missing
+    tried("XSS", api_answers_read=len(texts), payload_occurrences_checked=len(PAYLOADS))

@@ -33,6 +33,7 @@ from motions import create_app
 from motions.extensions import db
 from tests.api_helpers import bearer, fast_hashing, snapshot  # noqa: F401  (fast_hashing is a fixture)
 from tests.conftest import PG_URL, _config, private_database
+from tests.tried import tried
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -137,6 +138,7 @@ def test_backup_and_restore_bring_back_the_meeting_as_it_was(app, client, factor
     assert client.get("/api/v1/meetings/next-congress", headers=bearer(chair_token)).status_code == 404
     verified = runner.invoke(args=["audit", "verify"])
     assert verified.exit_code == 0, verified.output
+    tried("Backup and restore", round_trips=1, rows_restored_as_they_were=sum(map(len, before.values())))
 
 
 def test_restore_refuses_what_is_not_a_backup_of_this_database(app, factory, runner, tmp_path):
@@ -160,12 +162,15 @@ def test_restore_refuses_what_is_not_a_backup_of_this_database(app, factory, run
         wrong_kind.write_bytes(b"PGDMP\x01\x0e\x00\x04\x08\x01\x01\x01" + bytes(200))
         wrong_message = "is a PostgreSQL dump (pg_dump --format=custom), but the configured database is SQLite"
         stranger_message = "is a SQLite database but not a motions backup: it has no alembic_version"
+    refused = 0
     for path, message in ((notes, "is not a backup: neither a SQLite database nor a PostgreSQL dump"),
                           (wrong_kind, wrong_message), (stranger, stranger_message)):
         result = runner.invoke(args=["restore", str(path), "--yes"])
         assert result.exit_code == 1, result.output
         assert f"Error: {path} {message}" in result.output
         assert snapshot(app) == before
+        refused += 1
+    tried("Backup and restore", wrong_files_refused=refused)
 
 
 def test_a_failed_backup_leaves_no_file_and_keeps_the_older_backup(app, runner, factory, tmp_path, monkeypatch):
@@ -389,3 +394,7 @@ def test_a_backup_taken_during_a_vote_storm_restores_one_consistent_moment():
         assert verified.exit_code == 0, verified.output
     assert not folder.exists()
     assert not os.path.exists(backup)
+    tried("Backup and restore", backups_during_a_vote_storm=1, ballots_acknowledged_during_the_storm=len(acked),
+          acknowledged_before_the_backup_began=len(acked_before), in_the_restored_copy=len(voters),
+          acknowledged_before_but_missing=len(acked_before - set(voters)),
+          restored_but_never_acknowledged=len(set(voters) - acked))

@@ -45,12 +45,15 @@ from bench.vote_storm import CHOICES, SLUG, Api, prepare, serve, stop
 from motions import create_app
 from motions.extensions import db
 from tests.conftest import private_database
+from tests.tried import tried
 
 VOTERS = 240
 THREADS = 16
 KILL_AFTER = VOTERS // 3  # answered ballots before the kill
 OPTIONS = "--workers 2 --threads 4"
 CHAIR = "chair@storm.example.org"
+#: the database checks run (SQLite's PRAGMAs, PostgreSQL's amcheck calls, foreign-key queries)
+CHECKS_RUN = Counter()
 
 
 # ------------------------------------------------------------------ the database
@@ -169,6 +172,7 @@ def database_problems(uri: str) -> list[str]:
                     problems += [f"integrity_check: {row}" for row in integrity]
                 problems += [f"foreign_key_check: {tuple(row)}"
                              for row in conn.execute(text("PRAGMA foreign_key_check")).all()]
+                CHECKS_RUN["integrity_checks"] += 2
             else:
                 problems += _amcheck(conn)
             problems += _orphans(conn)
@@ -197,6 +201,7 @@ def _amcheck(conn) -> list[str]:
     for index in indexes:
         try:
             conn.execute(text("SELECT bt_index_check(CAST(:index AS regclass), true)"), {"index": index})
+            CHECKS_RUN["integrity_checks"] += 1
         except Exception as error:  # amcheck raises on the first corruption it finds
             conn.rollback()
             problems.append(f"bt_index_check({index}): {error}")
@@ -206,6 +211,7 @@ def _amcheck(conn) -> list[str]:
             rows = conn.execute(text("SELECT blkno, offnum, msg FROM verify_heapam(CAST(:t AS regclass))"),
                                 {"t": f'public."{table}"'}).all()
             problems += [f"verify_heapam({table}): {tuple(row)}" for row in rows]
+            CHECKS_RUN["integrity_checks"] += 1
     conn.rollback()
     return problems
 
@@ -222,6 +228,7 @@ def _orphans(conn) -> list[str]:
                     and_(*[child.isnot(None) for child, _p in pairs]),
                     not_(select(1).select_from(parent).where(and_(*[p == child for child, p in pairs])).exists()))
             ).scalar()
+            CHECKS_RUN["integrity_checks"] += 1
             if missing:
                 problems.append(f"{table.name}.{','.join(c.name for c, _p in pairs)}: {missing} rows without "
                                 f"their {parent.name}")
@@ -278,6 +285,7 @@ def test_kill_9_mid_vote_storm_loses_no_answered_ballot(storm_uri, tmp_path):
     rng = random.Random(6)
     choices = rng.choices(CHOICES, k=VOTERS)
     late = VOTERS - 1  # this delegate waits for the restart to vote
+    CHECKS_RUN.clear()
     first_dir, second_dir = tmp_path / "first", tmp_path / "second"
     first_dir.mkdir()
     second_dir.mkdir()
@@ -370,3 +378,7 @@ def test_kill_9_mid_vote_storm_loses_no_answered_ballot(storm_uri, tmp_path):
                 stop(running)
 
     assert database_problems(storm_uri) == []
+    tried("kill -9 mid vote storm", server_killed_with_sigkill=1, ballots_sent=len(outcomes),
+          answered_201_before_the_kill=len(answered), without_an_answer=len(unanswered), refused=len(refused),
+          stored_after_restart=poll["voted"], lost=len(lost), ballots_after_restart=len(voted_now),
+          audited_attendance_changes_answered=done, integrity_checks_run=CHECKS_RUN["integrity_checks"])

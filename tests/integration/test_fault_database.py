@@ -38,6 +38,7 @@ from motions import database_errors as dberr
 from motions.extensions import db
 from tests.api_helpers import assert_error, bearer, fast_hashing, snapshot  # noqa: F401  (fast_hashing is a fixture)
 from tests.conftest import PASSWORD, PG_URL, AuthActions, _config, csrf_token
+from tests.tried import Answers, tried
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -140,6 +141,11 @@ def ballots(app, poll_id: int) -> int:
         n = db.session.execute(db.select(db.func.count()).select_from(Ballot).where(Ballot.poll_id == poll_id)).scalar()
         db.session.remove()
         return n
+
+
+def rows_lost(before: dict, after: dict) -> int:
+    """Rows stored before that are not there (as they were) after."""
+    return sum(len(set(rows) - set(after.get(table, []))) for table, rows in before.items())
 
 
 def dispose(app) -> None:
@@ -280,6 +286,7 @@ def test_database_gone_for_a_moment_503_then_recovers_by_itself(app, world, outa
     if outage.proxy is not None:
         assert outage.proxy.connections() > 0  # the app's connections do go through the proxy
     before = snapshot(app)
+    answers = Answers(outage.app)
 
     outage.cut()
     try:
@@ -300,7 +307,8 @@ def test_database_gone_for_a_moment_503_then_recovers_by_itself(app, world, outa
     page = person.page()
     assert page.status_code == 200 and "Faults" in page.get_data(as_text=True)
     assert person.api_get().get_json()["slug"] == world.slug
-    assert snapshot(app) == before  # nothing was stored while the database was away, nothing lost
+    kept = snapshot(app)
+    assert kept == before  # nothing was stored while the database was away, nothing lost
     assert person.form_post().status_code == 302
     assert person.api_post().status_code == 201
     assert person.ballot().status_code == 201
@@ -308,6 +316,9 @@ def test_database_gone_for_a_moment_503_then_recovers_by_itself(app, world, outa
     assert visitor.post("/api/v1/auth/token", json=sign_in).status_code == 200
     assert documents(app) == ["API motion", "Form motion", "Platform"]
     assert ballots(app, world.poll_id) == 1
+    tried("Database faults", outages=1, answered_503=answers.statuses[503],
+          answered_500=answers.statuses[500] + answers.unhandled, stored_rows_checked=sum(map(len, before.values())),
+          rows_lost=rows_lost(before, kept))
 
 
 def test_database_gone_and_back_between_requests(app, world, outage):
@@ -322,6 +333,7 @@ def test_database_gone_and_back_between_requests(app, world, outage):
     assert person.api_post("After").status_code == 201
     assert person.ballot().status_code == 201
     assert documents(app) == ["After", "Before", "Platform"]
+    tried("Database faults", outages=1)
 
 
 # ------------------------------------------------------------------ (b) read-only, (c) disk full
@@ -372,6 +384,7 @@ def test_read_only_database_refuses_writes_and_keeps_everything(app, world):
     person = Person(app, world)
     assert person.api_post("Stored before").status_code == 201
     before = snapshot(app)
+    answers = Answers(app)
     with ReadOnly(app):
         for _attempt in range(2):
             refused = person.form_post()
@@ -386,13 +399,17 @@ def test_read_only_database_refuses_writes_and_keeps_everything(app, world):
         assert person.api_get().status_code == 200
         listed = person.client.get(f"/api/v1/meetings/{world.slug}/people", headers=bearer(world.token))
         assert listed.status_code == 200 and {p["email"] for p in listed.get_json()} == {EMAIL, VOTER}
-        assert snapshot(app) == before  # nothing changed, nothing lost
+        kept = snapshot(app)
+        assert kept == before  # nothing changed, nothing lost
     # writable again: the same requests succeed, no restart
     assert person.form_post().status_code == 302
     assert person.api_post().status_code == 201
     assert person.ballot().status_code == 201
     assert documents(app) == ["API motion", "Form motion", "Platform", "Stored before"]
     assert ballots(app, world.poll_id) == 1
+    tried("Database faults", database_made_read_only=1, answered_503=answers.statuses[503],
+          answered_500=answers.statuses[500] + answers.unhandled, stored_rows_checked=sum(map(len, before.values())),
+          rows_lost=rows_lost(before, kept))
 
 
 DISK_FULL_FUNCTION = """
@@ -465,12 +482,14 @@ def test_full_disk_refuses_a_growing_write_and_keeps_everything(app, world):
     big = "\n\n".join(f"Clause {i}: " + "the assembly resolves to keep every record safe " * 8
                       for i in range(paragraphs))
     before = snapshot(app)
+    answers = Answers(app)
     with full:
         for _attempt in range(2):
             assert_page_503(app, person.form_post("Big form motion", big), dberr.READ_ONLY)
             assert_api_503(app, person.api_post("Big API motion", big), dberr.READ_ONLY)
         assert person.page().status_code == 200  # reading needs no room
-        assert snapshot(app) == before
+        kept = snapshot(app)
+        assert kept == before
         if not PG_URL:  # (PostgreSQL's own checks are in test_fault_crash)
             assert sqlite_integrity(app) == ["ok"]
     # room again: the same writes succeed
@@ -479,3 +498,6 @@ def test_full_disk_refuses_a_growing_write_and_keeps_everything(app, world):
     assert documents(app) == ["Big API motion", "Big form motion", "Platform"]
     if not PG_URL:
         assert sqlite_integrity(app) == ["ok"]
+    tried("Database faults", disk_filled=1, answered_503=answers.statuses[503],
+          answered_500=answers.statuses[500] + answers.unhandled, stored_rows_checked=sum(map(len, before.values())),
+          rows_lost=rows_lost(before, kept))

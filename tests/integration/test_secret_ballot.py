@@ -30,6 +30,7 @@ from sqlalchemy import inspect, text
 from motions.extensions import db
 from motions.polls.models import TALLY_SHARDS
 from tests.api_helpers import bearer, fast_hashing  # noqa: F401  (fast_hashing is a fixture)
+from tests.tried import tried
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -38,6 +39,14 @@ PERSON_KEY = re.compile(r"(^|_)(person|voter|actor|author|giver|holder|mover|cas
 BIRDS = ["Plover", "Curlew", "Dunlin"]  # the options of the secret free question: strings found nowhere else
 NAMED = ["Kestrel", "Merlin"]  # the options of the named control poll
 YES_NO = {"yes", "no", "abstain"}
+
+#: what the scans of this test read: scans, tables, columns, rows, values (JSON leaves included), ballots cast
+SCANNED: Counter = Counter()
+
+
+@pytest.fixture(autouse=True)
+def _count_scans():
+    SCANNED.clear()
 
 
 # ------------------------------------------------------------------ the meeting
@@ -84,6 +93,7 @@ def vote(world, poll_id: int, who: str, choice: str, for_whom: str | None = None
         body["on_behalf_of"] = world.ids[for_whom]
     response = world.client.post(f"/api/v1/polls/{poll_id}/ballots", json=body, headers=bearer(world.tokens[who]))
     assert response.status_code == 201, response.get_json()
+    SCANNED["ballots_cast"] += 1
 
 
 def close(world, poll_id: int) -> dict:
@@ -124,19 +134,24 @@ def database(app) -> list[SimpleNamespace]:
     with app.app_context():
         engine = db.engine
         inspector = inspect(engine)
+        SCANNED["database_scans"] += 1
         with engine.connect() as connection:
             for table in inspector.get_table_names():
                 person_columns = {fk["constrained_columns"][0] for fk in inspector.get_foreign_keys(table)
                                   if fk["referred_table"] == "person"}
                 columns = [c["name"] for c in inspector.get_columns(table)]
+                SCANNED["tables_scanned"] += 1
+                SCANNED["columns_scanned"] += len(columns)
                 person_columns |= {c for c in columns if PERSON_KEY.search(c)}
                 for row in connection.execute(text(f'SELECT * FROM "{table}"')).mappings():
                     row = dict(row)
+                    SCANNED["rows_scanned"] += 1
                     people, strings = set(), set()
                     for column, value in row.items():
                         if column in person_columns and isinstance(value, int):
                             people.add(value)
                         for key, leaf in _leaves(value, column):
+                            SCANNED["values_scanned"] += 1
                             if isinstance(leaf, str):
                                 strings.add(leaf)
                             elif isinstance(leaf, int) and isinstance(key, str) and PERSON_KEY.search(key):
@@ -205,6 +220,7 @@ def test_no_row_anywhere_holds_a_voter_and_their_choice(world):
     # the counts add up: yes d1, d4 and d6 (by proxy); no d2, d5; abstain d3
     assert result["counts"] == {"yes": 3, "no": 2, "abstain": 1}
     assert result["voted"] == 6 and result["outcome"] == "carried"
+    tried("Secret ballot", **SCANNED)
 
 
 def test_a_secret_polls_choices_live_only_in_rows_about_the_whole_poll(world):
@@ -265,6 +281,7 @@ def test_a_secret_polls_choices_live_only_in_rows_about_the_whole_poll(world):
     assert sum(b["weight"] for b in stored) == sum(result["counts"].values())
     assert shown(world, secret, world.chair)["ballots"] is None
     assert shown(world, named, world.chair)["ballots"] is not None
+    tried("Secret ballot", **SCANNED, named_ballots_found_by_the_same_scan=len(found))
 
 
 def test_the_tally_table_has_no_ids_people_or_times(world):
@@ -289,6 +306,7 @@ def test_the_tally_table_has_no_ids_people_or_times(world):
     vote(world, secret, "d2", "no")
     after = [r.row for r in database(world.app) if r.table == "poll_tally"]
     assert len(after) == len(rows)  # a ballot adds to a counter; it adds no row
+    tried("Secret ballot", **SCANNED)
 
 
 def _written_by_ballots(app, poll_id: int) -> list[tuple[str, dict]]:
@@ -298,8 +316,11 @@ def _written_by_ballots(app, poll_id: int) -> list[tuple[str, dict]]:
         with db.engine.connect() as connection:
             xids = set(connection.execute(text("SELECT xmin::text FROM ballot WHERE poll_id = :p"),
                                           {"p": poll_id}).scalars())
+            SCANNED["database_scans"] += 1
             for table in inspect(db.engine).get_table_names():
+                SCANNED["tables_scanned"] += 1
                 for row in connection.execute(text(f'SELECT xmin::text AS xmin_, * FROM "{table}"')).mappings():
+                    SCANNED["rows_scanned"] += 1
                     if row["xmin_"] in xids and table != "ballot":
                         found.append((table, dict(row)))
         db.session.remove()
@@ -316,6 +337,7 @@ def test_after_the_close_no_row_written_by_a_ballot_holds_a_choice_postgresql(wo
     assert written, "each ballot's transaction also wrote its turnout event"
     assert {table for table, _ in written} == {"meeting_event"}
     assert not any(set(BIRDS) & {leaf for _, leaf in _leaves(row)} for _, row in written)
+    tried("Secret ballot", **SCANNED, rows_written_by_a_ballot_transaction=len(written))
 
 
 @pytest.mark.postgresql_only
@@ -334,3 +356,4 @@ def test_while_open_the_xmin_link_is_bounded_to_the_last_ballot_of_each_counter_
     close(world, secret)
     after = _written_by_ballots(world.app, secret)
     assert not any(set(BIRDS) & {leaf for _, leaf in _leaves(row)} for _, row in after)
+    tried("Secret ballot", **SCANNED, rows_written_by_a_ballot_transaction=len(written) + len(after))

@@ -17,6 +17,7 @@ import pytest
 from motions import create_app
 from tests.api_helpers import assert_error
 from tests.conftest import PASSWORD, AuthActions, _config
+from tests.tried import Answers, tried
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +60,7 @@ def _token(client, email: str, password: str):
 
 
 def test_after_three_failures_the_account_is_refused_even_with_the_right_password(limited_app, people):
+    answers = Answers(limited_app)
     client = limited_app.test_client()
     for _ in range(3):
         assert _sign_in(client, "ana@example.org", "wrong password").status_code == 422
@@ -83,16 +85,21 @@ def test_after_three_failures_the_account_is_refused_even_with_the_right_passwor
     assert refused.headers["Retry-After"]
     # another account from the same address signs in
     assert _sign_in(limited_app.test_client(), "ben@example.org", PASSWORD).status_code == 302
+    tried("Sign-in limits", failed_sign_ins=answers.statuses[422], refused_with_429=answers.statuses[429])
 
 
 def test_successful_sign_ins_are_not_counted(limited_app, people):
+    succeeded = 0
     for _ in range(6):
         client = limited_app.test_client()
         assert _sign_in(client, "ana@example.org", PASSWORD).status_code == 302
         assert _token(client, "ana@example.org", PASSWORD).status_code == 200
+        succeeded += 2
+    tried("Sign-in limits", successful_sign_ins_not_refused=succeeded)
 
 
 def test_the_api_counts_failures_and_answers_with_the_error_body(limited_app, people):
+    answers = Answers(limited_app)
     client = limited_app.test_client()
     for _ in range(3):
         assert_error(_token(client, "ben@example.org", "nope"), 401, "invalid_credentials", set())
@@ -100,9 +107,11 @@ def test_the_api_counts_failures_and_answers_with_the_error_body(limited_app, pe
     error = assert_error(response, 429, "rate_limited", set())
     assert "Too many failed sign-ins" in error["message"]
     assert "token" not in response.get_json()
+    tried("Sign-in limits", failed_sign_ins=answers.statuses[401], refused_with_429=answers.statuses[429])
 
 
 def test_one_address_trying_many_accounts_is_stopped(limited_app, people):
+    answers = Answers(limited_app)
     client = limited_app.test_client()
     for i in range(5):  # five accounts, one failure each: no account reaches its own limit
         assert _sign_in(client, f"guess{i}@example.org", "password").status_code == 422
@@ -112,16 +121,19 @@ def test_one_address_trying_many_accounts_is_stopped(limited_app, people):
     response = other.post("/api/v1/auth/token", json={"email": "ben@example.org", "password": PASSWORD},
                           environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert response.status_code == 200
+    tried("Sign-in limits", failed_sign_ins=answers.statuses[422], refused_with_429=answers.statuses[429])
 
 
 def test_the_limit_ends_with_its_window(database_uri, tmp_path, people):
     app = create_app({**_config(database_uri), "MOTIONS_SIGN_IN_LIMIT_ACCOUNT": "2 per 2 seconds"})
+    answers = Answers(app)
     client = app.test_client()
     for _ in range(2):
         assert _token(client, "ben@example.org", "wrong").status_code == 401
     assert _token(client, "ben@example.org", PASSWORD).status_code == 429
     time.sleep(2.2)
     assert _token(client, "ben@example.org", PASSWORD).status_code == 200
+    tried("Sign-in limits", failed_sign_ins=answers.statuses[401], refused_with_429=answers.statuses[429])
     with app.app_context():
         from motions.extensions import db
 
@@ -148,6 +160,7 @@ def test_every_worker_process_sees_the_same_counts(limited_app, people, database
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[401, 401, 401]"
     assert _token(limited_app.test_client(), "ana@example.org", PASSWORD).status_code == 429
+    tried("Sign-in limits", failed_sign_ins=done.stdout.count("401"), refused_with_429=1)
 
 
 def test_counters_hold_no_email_in_clear(limited_app, people):
@@ -158,6 +171,7 @@ def test_counters_hold_no_email_in_clear(limited_app, people):
     with limited_app.app_context():
         keys = db.session.execute(db.select(SignInCounter.key)).scalars().all()
     assert keys and all(len(k) == 64 and "@" not in k for k in keys)
+    tried("Sign-in limits", counter_keys_checked_for_emails=len(keys))
 
 
 def test_memory_storage_is_refused_outside_tests(database_uri, monkeypatch):

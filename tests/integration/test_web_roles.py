@@ -14,6 +14,7 @@ import pytest
 from motions import create_app
 from motions.permissions import ACTIONS, GLOBAL_ACTIONS, allowed
 from tests.conftest import PASSWORD, csrf_token
+from tests.tried import Answers, tried
 
 SLUG = "matrix-meeting"
 DOCUMENT = """# Aims
@@ -172,6 +173,8 @@ def test_route_for_every_visitor(app, world, endpoint, rule, methods):
     """Signed out -> sign in first; allowed by the table -> served; not allowed -> 403."""
     action = app.view_functions[endpoint].permission
     problems = []
+    answers = Answers(app)
+    checks = 1
 
     client = app.test_client()
     response = _request(client, rule, methods, world)
@@ -195,7 +198,10 @@ def test_route_for_every_visitor(app, world, endpoint, rule, methods):
             problems.append(f"{visitor} (not allowed): {status}")
         elif "Your role in this meeting does not allow this." not in response.get_data(as_text=True):
             problems.append(f"{visitor}: 403 without the explanation on the page")
+        checks += 1
     assert not problems, f"{endpoint} ({action}): " + "; ".join(problems)
+    tried("Role matrix", routes=1, checks_against_the_table=checks, requests=answers.total,
+          answered_403=answers.statuses[403])
 
 
 def test_delegate_gets_403_on_chair_and_secretary_pages(client, world):
