@@ -9,7 +9,7 @@ TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations run serve test test-sqlite test-postgres bench clean extract-messages
+.PHONY: install translations run serve test test-sqlite test-postgres bench tried clean extract-messages
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,20 @@ test-postgres: install
 
 bench: install
 	$(PY) -m bench
+
+# What the attack and fault suites try, in figures (docs/security.md): they run on both databases
+# with MOTIONS_TRIED set, and the sums are printed as a table.
+TRIED_SUITES = tests/integration/test_web_roles.py tests/integration/test_attack_xss.py \
+  tests/integration/test_attack_csrf.py tests/integration/test_attack_session.py \
+  tests/integration/test_sign_in_limits.py tests/integration/test_api_fuzz.py \
+  tests/integration/test_secret_ballot.py tests/integration/test_fault_crash.py \
+  tests/integration/test_fault_database.py tests/integration/test_fault_busy.py tests/integration/test_backup.py
+tried: install
+	rm -f instance/tried.jsonl
+	MOTIONS_TRIED=$(CURDIR)/instance/tried.jsonl $(PY) -m pytest -q -n $(TEST_WORKERS) $(TRIED_SUITES)
+	MOTIONS_TRIED=$(CURDIR)/instance/tried.jsonl MOTIONS_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" \
+	  $(PY) -m pytest -q -n $(TEST_WORKERS) $(TRIED_SUITES)
+	$(PY) -m tests.tried instance/tried.jsonl
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
