@@ -225,18 +225,30 @@ def _next_number(document: Document, first_line: int) -> tuple[str, int]:
 def _insert_numbered(document: Document, build, person: Person | None = None) -> Amendment:
     """Add the amendment `build()` makes with the next free number; two delegates submitting at the
     same moment may pick the same number, which the unique constraint refuses: then try again.
-    The audit log gets its entry (by `person`) in the same transaction."""
+    The audit log gets its entry (by `person`) in the same transaction.
+
+    Under load (a hundred delegates submitting at once) retrying alone is not enough: the writers
+    of one document take turns from reading the highest number to the commit. PostgreSQL: the
+    document's row is locked (FOR UPDATE) first; SQLite: the writers' turn of the polls (a lock
+    file beside the database, which also orders the processes)."""
+    from motions.polls.operations import writer_turn
+
+    bind = db.session.get_bind()
+    document_id = document.id
     for attempt in range(5):
         amendment = build()
-        amendment.number, amendment.sequence = _next_number(document, amendment.first_line)
-        db.session.add(amendment)
         session = db.session()
         keep, session.expire_on_commit = session.expire_on_commit, False
         try:
-            db.session.flush()
-            _audit(document, amendment, person, "submitted", kind=amendment.kind.value)
-            # what was just written is what the answer shows: no need to read it all back
-            db.session.commit()
+            with writer_turn(bind):
+                if bind.dialect.name == "postgresql":
+                    db.session.execute(db.select(Document.id).where(Document.id == document_id).with_for_update())
+                amendment.number, amendment.sequence = _next_number(document, amendment.first_line)
+                db.session.add(amendment)
+                db.session.flush()
+                _audit(document, amendment, person, "submitted", kind=amendment.kind.value)
+                # what was just written is what the answer shows: no need to read it all back
+                db.session.commit()
             return amendment
         except IntegrityError:
             db.session.rollback()
