@@ -6,7 +6,7 @@ Environment (all optional):
   MOTIONS_THREADS         threads per worker (default 512)
 
 Worker class gthread: each request runs on a thread of its worker. An open live event stream
-(/api/v1/meetings/SLUG/events) holds one thread for up to MOTIONS_EVENT_STREAM_SECONDS (30 s),
+(/api/v1/meetings/SLUG/events) holds one thread for up to MOTIONS_EVENT_STREAM_SECONDS (120 s),
 then the browser reconnects, so MOTIONS_WORKERS x MOTIONS_THREADS is the number of streams and
 requests served at once; the rest wait their turn in the listen queue. Every delegate's phone
 keeps a stream open during a vote, so give the workers together more threads than delegates
@@ -25,8 +25,8 @@ workers = int(os.environ.get("MOTIONS_WORKERS") or max(2, 2 * multiprocessing.cp
 threads = int(os.environ.get("MOTIONS_THREADS") or 512)
 worker_connections = threads + 64  # gthread accepts no more connections than this per worker
 backlog = 4096  # a hall signing in at once
-timeout = 60  # a worker silent this long is restarted (event streams end after 30 s)
-graceful_timeout = 35  # on restart, open streams finish their 30 s
+timeout = 60  # a worker whose main loop is silent this long is restarted (streams run on threads)
+graceful_timeout = 35  # on restart, requests get 35 s; open streams are then cut and the browsers reconnect
 keepalive = 5
 accesslog = "-"
 errorlog = "-"

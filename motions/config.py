@@ -4,7 +4,7 @@ Environment variables (all optional):
   SECRET_KEY           signs sessions and CSRF tokens (else generated once into instance/secret_key)
   DATABASE_URL         SQLAlchemy URL; default sqlite:///<instance>/motions.sqlite3
   MOTIONS_SECURE_COOKIES  "0" to allow cookies over plain http (default: on unless debugging locally)
-  MOTIONS_EVENT_STREAM_SECONDS  how long one event stream lasts before the client reconnects (default 30)
+  MOTIONS_EVENT_STREAM_SECONDS  how long one event stream lasts before the client reconnects (default 120)
 """
 from __future__ import annotations
 

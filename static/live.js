@@ -191,7 +191,7 @@
         if (!retryTimer) { retryTimer = window.setTimeout(connect, RETRY); }
         return;
       }
-      // the stream ends every 30 s and the browser reconnects at once; only a stream that stays down falls back
+      // the stream ends every 120 s and the browser reconnects at once; only a stream that stays down falls back
       if (!downTimer && !fallbackTimer) { downTimer = window.setTimeout(startFallback, GRACE); }
     };
   };

@@ -242,7 +242,7 @@ def events(slug):
     else:
         with engine.connect() as connection:
             after = feed.last_id(connection)
-    duration = current_app.config.get("EVENT_STREAM_SECONDS", 30.0)
+    duration = current_app.config.get("EVENT_STREAM_SECONDS", 120.0)
     meeting_id = g.meeting.id
     from motions.extensions import db
 

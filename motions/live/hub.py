@@ -36,6 +36,7 @@ from motions.live.feed import _EVENT, BATCH, Cursor, last_id, poll_counts
 log = logging.getLogger(__name__)
 
 CHANNEL = "motions_feed"
+STREAMS_PER_INTERVAL = 1000  # above this many streams in one process, batches come less often
 START_WINDOW = 200  # at start, ids this far below the newest are watched for a late commit
 
 
@@ -102,7 +103,8 @@ class Hub:
             oldest = self.batches[0].seq if self.batches else self.next_seq
             if seq < oldest:
                 raise Lagged(seq)
-            return [b for b in self.batches if b.seq >= seq], self.next_seq
+            batches, wanted = self.batches, self.next_seq - seq  # the last `wanted`: read from the right end
+            return [batches[i] for i in range(len(batches) - wanted, len(batches))], self.next_seq
 
     def poke(self) -> None:
         """Read the feed now (tests; an operation in this process that wants its event out at once)."""
@@ -137,9 +139,9 @@ class Hub:
                     listener = self._listen()  # then read at once: what came before it LISTENed
                 elif self._wait(listener) is None:  # the listening connection failed: poll until it is back
                     listener = None
-                since = time.monotonic() - last_read
-                if since < self.interval:  # at most one read per interval, however many notifications
-                    time.sleep(self.interval - since)
+                since, spacing = time.monotonic() - last_read, self.spacing()
+                if since < spacing:  # at most one read per interval, however many notifications
+                    time.sleep(spacing - since)
                 last_read = time.monotonic()
                 try:
                     self._read()
@@ -156,6 +158,11 @@ class Hub:
                     listener.close()
                 except Exception:  # pragma: no cover - closing a broken connection
                     pass
+
+    def spacing(self) -> float:
+        """Seconds between two reads: `interval`, longer when the process has many streams (each
+        batch wakes every one of them: 2,000 in one process are woken at most twice a second)."""
+        return min(1.0, self.interval * max(1.0, self.subscribers / STREAMS_PER_INTERVAL))
 
     def _wait(self, listener):
         """Until there may be something to read: a notification, a poke, or the timeout."""
