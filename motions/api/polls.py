@@ -237,16 +237,19 @@ def events(slug):
                        {"after": _("Enter a whole number, 0 or more.")})
     after = request.headers.get("Last-Event-ID") or raw
     engine = current_app.extensions["sqlalchemy"].engine
+    duration = current_app.config.get("EVENT_STREAM_SECONDS", 120.0)
+    meeting_id = g.meeting.id
+    from motions.extensions import db
+
+    # the stream holds no session or connection while it waits; and the session's connection goes
+    # back to the pool before another is taken (a thread holding one while waiting for a second
+    # deadlocks the pool when many streams connect at once: found by the load suite)
+    db.session.remove()
     if after is not None and str(after).isdigit() and int(after) <= MAX_INT:
         after = int(after)
     else:
         with engine.connect() as connection:
             after = feed.last_id(connection)
-    duration = current_app.config.get("EVENT_STREAM_SECONDS", 120.0)
-    meeting_id = g.meeting.id
-    from motions.extensions import db
-
-    db.session.remove()  # the stream holds no session or connection between its polls
     body = feed.stream(engine, meeting_id, after, duration=duration, turnout=True,
                        linger=current_app.config.get("EVENT_HUB_LINGER", 10.0))
     return Response(stream_with_context(body), mimetype="text/event-stream",

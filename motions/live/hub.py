@@ -62,6 +62,7 @@ class Hub:
         self.subscribers = 0
         self.reads = 0  # feed reads so far (for the tests and the benches)
         self._condition = threading.Condition()
+        self._start_lock = threading.Lock()
         self._cursor: Cursor | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
@@ -74,11 +75,17 @@ class Hub:
         is not running; its starting point is read here, before the stream reads its backlog, so
         every row committed after that read reaches the stream through the hub."""
         with self._condition:
-            self.subscribers += 1
-            if self._thread is None and self._cursor is None:
-                with self.engine.connect() as connection:
-                    self._cursor = self._starting_cursor(connection)
-            return self.next_seq
+            self.subscribers += 1  # from now on a running reader does not stop
+            seq = self.next_seq
+            starting = self._thread is None and self._cursor is None
+        if starting:  # read outside the condition: the other streams go on meanwhile
+            with self._start_lock:
+                if self._cursor is None:
+                    with self.engine.connect() as connection:
+                        cursor = self._starting_cursor(connection)
+                    with self._condition:
+                        self._cursor = cursor
+        return seq
 
     def unsubscribe(self) -> None:
         with self._condition:

@@ -248,3 +248,24 @@ def test_postgresql_wakes_the_hub_by_notify_on_commit_only(engine):
     assert listener.done.wait(5)  # woken by the notification, long before its one-minute fallback
     assert [d["id"] for _, d in listener.got] == ids
     assert hub.reads == reads + 1
+
+
+def test_a_stream_starts_with_a_single_pooled_connection(app, factory, tmp_path):
+    """The stream gives its request's connection back before it reads where the feed is: with a
+    pool of one, a stream that held one connection while asking for another would wait for itself
+    (found by the load suite: 64 phones connecting at once exhausted a pool of 15 that way)."""
+    from tests.api_helpers import bearer
+    from tests.integration.test_fault_busy import another_app
+
+    slug = factory.meeting("one-pool")
+    factory.person(slug, "delegate", email="d@one-pool.org")
+    token = factory.token("d@one-pool.org")
+    single = another_app(app, tmp_path, "one-pool", pool_size=1, max_overflow=0, pool_timeout=1)
+    single.config["EVENT_STREAM_SECONDS"] = 0
+    response = single.test_client().get(f"/api/v1/meetings/{slug}/events", headers=bearer(token))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_data(as_text=True).startswith("retry: 1000")
+    with single.app_context():
+        from motions.extensions import db
+
+        db.engine.dispose()
