@@ -126,6 +126,10 @@ def stream(engine, meeting_id: int, after: int, *, duration: float = 30.0, inter
     hub = hub if hub is not None else hub_for(engine, interval, linger)
     cursor = Cursor(meeting_id, after)
     yield "retry: 1000\n\n"
+    # where this stream starts, as the client's last event id: a client that ends up with no event
+    # before the stream ends reconnects from here, not from the newest event then (which would skip
+    # what happened in between; EventSource keeps an `id:` even from a message without data)
+    yield f"id: {after}\n\n"
     started = last_beat = time.monotonic()
     mark = hub.subscribe()  # before the catch-up read: nothing committed after it is missed
     try:

@@ -64,7 +64,7 @@ def publish(engine, meeting_id: int, n: int = 1, kind: str = "test.event") -> li
 def frames(chunks) -> list[tuple[int, dict]]:
     out = []
     for chunk in chunks:
-        if chunk.startswith("id: "):
+        if chunk.startswith("id: ") and "\ndata: " in chunk:
             id_line, data_line = chunk.strip().split("\n")
             out.append((int(id_line[4:]), json.loads(data_line[len("data: "):])))
     return out
@@ -184,6 +184,7 @@ def test_a_stream_too_far_behind_ends_and_resumes_without_loss(engine):
     ids = publish(engine, a, 1)
     chunks = feed.stream(engine, a, start, duration=30, interval=0.05, heartbeat=30, hub=hub)
     assert next(chunks) == "retry: 1000\n\n"
+    assert next(chunks) == f"id: {start}\n\n"  # where it starts
     got = frames([next(chunks)])  # its backlog: the stream has subscribed and is now suspended
     assert [d["id"] for _, d in got] == ids
     # a second stream keeps the hub reading while the first one does not take its batches

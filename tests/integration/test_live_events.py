@@ -79,6 +79,8 @@ def parse(body: str) -> list[tuple[int, dict]]:
         if frame.startswith(":"):  # a comment (keep-alive)
             continue
         lines = frame.split("\n")
+        if len(lines) == 1 and lines[0].startswith("id: ") and lines[0][4:].isdigit():
+            continue  # where the stream starts: the client's last event id, no event
         assert len(lines) == 2 and lines[0].startswith("id: ") and lines[1].startswith("data: "), frame
         out.append((int(lines[0][4:]), json.loads(lines[1][6:])))
     return out
@@ -165,7 +167,7 @@ def test_a_stream_sees_what_another_worker_and_a_raw_connection_write(world):
         def next_event() -> dict:
             for chunk in chunks:  # blocks while the stream polls the feed
                 chunk = chunk.decode() if isinstance(chunk, bytes) else chunk
-                if chunk.startswith("id: "):
+                if chunk.startswith("id: ") and "\ndata: " in chunk:
                     return parse("retry: 1000\n\n" + chunk)[0][1]
             raise AssertionError("the stream ended")
 

@@ -138,7 +138,9 @@ def frames(engine, after: int) -> list[tuple[int, dict]]:
     """One round of the stream (duration 0): (the `id:` line, the data) of each event."""
     out = []
     for chunk in feed.stream(engine, M, after, duration=0, interval=0):
-        if chunk.startswith("id: "):
+        if chunk.startswith("id: ") and "\ndata: " not in chunk:  # where the stream starts
+            assert chunk == f"id: {after}\n\n", chunk
+        elif chunk.startswith("id: "):
             id_line, data_line = chunk.strip().split("\n")
             out.append((int(id_line[4:]), json.loads(data_line[len("data: "):])))
         else:
