@@ -65,6 +65,31 @@ WORKERS = {"sqlite": 1, "postgresql": 4}
 PASSWORD = "load-suite-password"
 
 
+def run_async(coroutine):
+    """asyncio.run(coroutine), in a thread of its own when this thread already runs an event loop
+    (in the test suite after Playwright's sync API, whose loop stays set on the main thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    import threading
+
+    result: dict = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # noqa: BLE001 -- raised again in the caller's thread
+            result["error"] = error
+
+    thread = threading.Thread(target=target, name="bench-load-asyncio")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
 def _kind(uri: str) -> str:
     return "postgresql" if vote_storm._is_postgres(uri) else "sqlite"
 
@@ -173,7 +198,7 @@ def ceiling(base: str, tokens: list[str], server_pid: int, database: str, n: int
             concurrency: int | None = None, limit: float = 120.0) -> dict:
     n = n or _env_int("BENCH_CEILING_REQUESTS", 3000)
     concurrency = concurrency or _env_int("BENCH_CONCURRENCY", 64)
-    return asyncio.run(_ceiling(base, tokens, n, concurrency, server_pid, database, limit))
+    return run_async(_ceiling(base, tokens, n, concurrency, server_pid, database, limit))
 
 
 # ---------------------------------------------------------------- 1. the vote storm
@@ -350,6 +375,8 @@ def report_browse(f: dict) -> None:
         ("amendments proposed: answered 201 / stored afterwards", f"{sub['201']} / {f['stored']}", "equal"),
         ("proposals without an answer (timeout, connection)", str(sub["no_answer"]), "0"),
         ("throughput in the window (req/s)", f"{rate:.1f}", ""),
+        ("offered: what the users would send if answered at once (users ÷ mean think time)",
+         f"{(f['browsers'] + f['submitters']) / (sum(f['think']) / 2 or 1):.0f} req/s", ""),
         ("ceiling: GET /api/v1/meetings/{slug} req/s (aiohttp, "
          f"{c['n']} requests)", f"{c['rate']:.0f}", ""),
         ("ceiling latency p50 / p95 / p99", f"{c['p50']:.0f} / {c['p95']:.0f} / {c['p99']:.0f} ms", ""),
@@ -666,7 +693,7 @@ def streams(uri: str, tmp: str, *, n: int | None = None, voters: int | None = No
                 "connect_limit": (limit or 120.0) + seconds + n / 20,
                 "ceiling_requests": ceiling_requests, "concurrency": concurrency,
                 "last_event": lambda: last_event(uri), "events_after": lambda after: events_after(uri, after)}
-        out = asyncio.run(_streams(spec))
+        out = run_async(_streams(spec))
         errors = log_errors(log)
     finally:
         stop(server)

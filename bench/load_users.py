@@ -156,10 +156,11 @@ def figures(records: list[tuple], window: tuple[float, float]) -> dict:
 
     def summary(rows: list[tuple], expected: set[int]) -> dict:
         ms = sorted(r[3] for r in rows)
+        answered = [r for r in rows if r[1] in expected]  # the size of a full answer
         return {"n": len(rows), "statuses": dict(Counter(r[1] for r in rows)), "expected": sorted(expected),
                 "failures": sum(1 for r in rows if r[1] not in expected or r[5]),
                 "p50": percentile(ms, 50), "p95": percentile(ms, 95), "p99": percentile(ms, 99),
-                "max": ms[-1] if ms else float("nan"), "kb": sum(r[4] for r in rows) / max(1, len(rows)) / 1024}
+                "max": ms[-1] if ms else float("nan"), "kb": sum(r[4] for r in answered) / max(1, len(answered)) / 1024}
 
     requests = {name: summary(rows, EXPECTED.get(name, {200})) for name, rows in by_name.items()}
     every = [r for rows in by_name.values() for r in rows]
