@@ -66,7 +66,7 @@ class Hub:
         self._cursor: Cursor | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
-        self._wake = threading.Event()  # set by subscribe() (and by tests) to read at once
+        self._wake = threading.Event()  # set by stop(): the reader stops waiting at once
 
     # ------------------------------------------------------------------ for the streams
 
@@ -96,9 +96,7 @@ class Hub:
         deadline = time.monotonic() + max(0.0, timeout)
         with self._condition:
             if self._thread is None or not self._thread.is_alive():  # started by the first stream that waits
-                if self._cursor is None:
-                    with self.engine.connect() as connection:
-                        self._cursor = self._starting_cursor(connection)
+                # (its starting cursor was read by subscribe(); the reader keeps it while any stream is in)
                 self._stopping = False
                 self._thread = threading.Thread(target=self._run, name="motions-feed-hub", daemon=True)
                 self._thread.start()
@@ -112,10 +110,6 @@ class Hub:
                 raise Lagged(seq)
             batches, wanted = self.batches, self.next_seq - seq  # the last `wanted`: read from the right end
             return [batches[i] for i in range(len(batches) - wanted, len(batches))], self.next_seq
-
-    def poke(self) -> None:
-        """Read the feed now (tests; an operation in this process that wants its event out at once)."""
-        self._wake.set()
 
     # ------------------------------------------------------------------ the reader thread
 
@@ -172,7 +166,7 @@ class Hub:
         return min(1.0, self.interval * max(1.0, self.subscribers / STREAMS_PER_INTERVAL))
 
     def _wait(self, listener):
-        """Until there may be something to read: a notification, a poke, or the timeout."""
+        """Until there may be something to read: a notification, stop(), or the timeout."""
         if self._wake.is_set():
             self._wake.clear()
             return True
