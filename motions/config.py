@@ -33,6 +33,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
+    AMENDMENTS_PER_PAGE = 50  # the amendment list's page: a phone reads 50, a conference has 3,000
 
 
 def _secret_key(instance_path: str) -> str:

@@ -49,3 +49,21 @@ def flag_arg(name: str) -> bool:
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices (tuples are deprecated from WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class QuickSelect:
+    """The <select> widget for long lists (a conference's 2,000 movers, its 200 clauses), drawn in
+    one pass: WTForms's own widget builds every option through html_params, a tenth of a second
+    for 2,000 options. Same markup: the field's attributes, each value and label escaped, the
+    chosen one `selected`."""
+
+    def __call__(self, field, **kwargs):
+        from markupsafe import Markup, escape
+        from wtforms.widgets import html_params
+
+        kwargs.setdefault("id", field.id)
+        coerce, chosen = field.coerce, field.data
+        options = "".join(
+            f'<option{" selected" if coerce(c.value) == chosen else ""} value="{escape(c.value)}">{escape(c.label or c.value)}</option>'
+            for c in field.choices)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")

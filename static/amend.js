@@ -51,20 +51,28 @@
     });
   }
 
-  var details = document.querySelectorAll("details[data-src]");
-  Array.prototype.forEach.call(details, function (item) {
-    item.addEventListener("toggle", function () {
-      if (!item.open || item.getAttribute("data-loaded")) { return; }
-      item.setAttribute("data-loaded", "1");
-      var body = item.querySelector(".inline-body");
-      fetch(item.getAttribute("data-src"), { credentials: "same-origin" }).then(function (response) {
-        if (!response.ok) { throw new Error(String(response.status)); }
-        return response.text();
-      }).then(function (html) {
-        body.innerHTML = html;
-      }).catch(function () {
-        item.removeAttribute("data-loaded");
-      });
+  // A <details data-src> loads its body when first opened: a clause's amendments on the document
+  // page, then each amendment's redline inside them. `toggle` does not bubble, so one listener in
+  // the capture phase covers the details loaded later as well.
+  var load = function (item) {
+    if (!item.open || item.getAttribute("data-loaded")) { return; }
+    item.setAttribute("data-loaded", "1");
+    var body = item.querySelector(":scope > .inline-body");
+    if (!body) { return; }
+    body.setAttribute("aria-busy", "true");
+    fetch(item.getAttribute("data-src"), { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.text();
+    }).then(function (html) {
+      body.innerHTML = html; // server-rendered, escaped by the templates
+      body.removeAttribute("aria-busy");
+    }).catch(function () {
+      body.removeAttribute("aria-busy");
+      item.removeAttribute("data-loaded"); // the link in the body still works; opening again retries
     });
-  });
+  };
+  document.addEventListener("toggle", function (event) {
+    var item = event.target;
+    if (item && item.matches && item.matches("details[data-src]")) { load(item); }
+  }, true);
 })();

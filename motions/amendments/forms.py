@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from motions.forms import choices
+from motions.forms import QuickSelect, choices
 
 
 def kind_choices():
@@ -56,10 +56,10 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
-    clause_id = SelectField(_l("Clause"), choices=[], validate_choice=False)
+    clause_id = SelectField(_l("Clause"), choices=[], validate_choice=False, widget=QuickSelect())
     status = SelectField(_l("Status"), choices=[], validate_choice=False)
-    mover_id = SelectField(_l("Mover"), choices=[], validate_choice=False)
-    organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
+    mover_id = SelectField(_l("Mover"), choices=[], validate_choice=False, widget=QuickSelect())
+    organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False, widget=QuickSelect())
     submit = SubmitField(_l("Filter"))
 
 

@@ -54,6 +54,7 @@ class Reader:
         self._widths: dict[int, int] = {}
         self._collisions: dict[int, list[int]] | None = None
         self._clause_collisions: dict[int | None, dict[int, list[int]]] = {}
+        self._pending: dict[int | None, list] = {}  # clause → its pending amendments (light rows)
         self.numbers: dict[int, str] = {}
         self._where: dict[int, int] | None = None
         self._single: dict[tuple[int, int], ClauseText | None] = {}
@@ -167,21 +168,41 @@ class Reader:
             return []
         if self._collisions is not None:
             return self._collisions.get(amendment.id, [])
-        # one amendment: only the pending amendments to its clause need looking at
-        if amendment.clause_id not in self._clause_collisions:
-            pending = db.session.execute(
-                db.select(Amendment.id, Amendment.number, Amendment.clause_id, Amendment.base_version,
-                          Amendment.kind, Amendment.ranges)
-                .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING),
-                       Amendment.clause_id.is_(None) if amendment.clause_id is None
-                       else Amendment.clause_id == amendment.clause_id)
-                .order_by(Amendment.id)
-            ).all()
-            self.numbers.update({p.id: p.number for p in pending})
-            self._clause_collisions[amendment.clause_id] = find_collisions(
-                [Candidate(key=p.id, clause=p.clause_id, base=p.base_version, kind=p.kind.value,
-                           ranges=[tuple(r) for r in p.ranges or []]) for p in pending])
+        # one amendment (or one clause, or a page): only the pending amendments to its clause count
+        self.load_collisions([amendment.clause_id])
         return self._clause_collisions[amendment.clause_id].get(amendment.id, [])
+
+    def _clause_filter(self, clause_id: int | None):
+        return Amendment.clause_id.is_(None) if clause_id is None else Amendment.clause_id == clause_id
+
+    def load_collisions(self, clause_ids) -> list:
+        """The collisions among the pending amendments of these clauses only (a page of a list, one
+        clause of the document page), in one query; `conflicts_with` then answers from them. Gives
+        those clauses' pending rows (id, number, clause, kind, ranges), for the groups."""
+        clause_ids = set(clause_ids)
+        wanted = [c for c in clause_ids if c not in self._clause_collisions]
+        if self._collisions is not None or not wanted:
+            return [p for c in clause_ids for p in self._pending.get(c, [])]
+        ids = [c for c in wanted if c is not None]
+        where = Amendment.clause_id.in_(ids) if ids else db.false()
+        if None in wanted:
+            where = db.or_(where, Amendment.clause_id.is_(None))
+        pending = db.session.execute(
+            db.select(Amendment.id, Amendment.number, Amendment.clause_id, Amendment.base_version,
+                      Amendment.kind, Amendment.ranges)
+            .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING), where)
+            .order_by(Amendment.id)
+        ).all()
+        self.numbers.update({p.id: p.number for p in pending})
+        found = self._collide(pending)
+        for clause_id in wanted:
+            self._clause_collisions[clause_id] = {}
+            self._pending[clause_id] = []
+        for p in pending:
+            self._pending[p.clause_id].append(p)
+            if p.id in found:
+                self._clause_collisions[p.clause_id][p.id] = found[p.id]
+        return [p for c in clause_ids for p in self._pending.get(c, [])]
 
     def number_of(self, amendment_id: int) -> str:
         if amendment_id not in self.numbers:
@@ -205,10 +226,54 @@ class Reader:
         return [a for a in pending if a.id in hits]
 
     # ----- lists
-    def amendments(self, filters: Filters | None = None, *, with_text: bool = True) -> list["Row"]:
+    @staticmethod
+    def _filtered(query, f: Filters):
+        if f.status:
+            query = query.where(Amendment.status == AmendmentStatus(f.status))
+        if f.clause_id is not None:
+            query = query.where(Amendment.clause_id == f.clause_id)
+        if f.mover_id is not None:
+            query = query.where(Amendment.mover_id == f.mover_id)
+        if f.organisation:
+            query = query.where(Amendment.mover_id.in_(db.select(Person.id)
+                                                       .where(Person.organisation == f.organisation)))
+        return query
+
+    def order(self, filters: Filters | None = None) -> list:
+        """Every amendment the filters let through, in the order of business, as the least that
+        can be put in that order (id, number, clause, kind, ranges, status): what a page of a long
+        list is cut from before the page's own amendments are read whole."""
+        query = (db.select(Amendment.id, Amendment.number, Amendment.clause_id, Amendment.kind, Amendment.ranges,
+                           Amendment.status).where(Amendment.document_id == self.document.id))
+        found = db.session.execute(self._filtered(query, filters or Filters())).all()
+        return sorted(found, key=lambda a: order_key(a, self.where))
+
+    def movers(self) -> list[_Ref]:
+        """Everyone who moved an amendment to the document, by name (the list's filter)."""
+        found = db.session.execute(
+            db.select(Person.id, Person.name, Person.organisation).where(Person.id.in_(
+                db.select(Amendment.mover_id).where(Amendment.document_id == self.document.id)))
+            .order_by(Person.name, Person.id)).all()
+        return [_Ref(i, name, organisation or "") for i, name, organisation in found]
+
+    def groups_among(self, pending) -> list[list]:
+        """The sets of colliding amendments among `pending` (rows with id and number, as
+        `load_collisions` gives them), each in the order of business: one clause's or one page's."""
+        ordered = sorted(pending, key=lambda a: order_key(a, self.where))
+        collisions = {}
+        for found in self._clause_collisions.values():
+            collisions.update(found)
+        if self._collisions is not None:
+            collisions = self._collisions
+        by_id = {p.id: p for p in ordered}
+        return [[by_id[i] for i in g] for g in collision_groups([p.id for p in ordered], collisions) if len(g) > 1]
+
+    def amendments(self, filters: Filters | None = None, *, with_text: bool = True,
+                   ids: list[int] | None = None) -> list["Row"]:
         """The document's amendments in the order they would be taken, as light rows that read like
         the model (a list of 3,000 is three queries and no ORM bookkeeping). Without `with_text` the
-        new text is not loaded (the list page shows the summary instead)."""
+        new text is not loaded (the list page shows the summary instead). With `ids`, only those
+        amendments (a page of the list), and only their clauses' collisions are worked out."""
         columns = [Amendment.id, Amendment.number, Amendment.document_id, Amendment.clause_id, Amendment.kind,
                    Amendment.status, Amendment.title, Amendment.reason, Amendment.mover_id, Amendment.base_version,
                    Amendment.ops, Amendment.ranges, Amendment.first_line, Amendment.last_line,
@@ -220,35 +285,31 @@ class Reader:
         query = (db.select(*columns).outerjoin(Person, Amendment.mover_id == Person.id)
                  .where(Amendment.document_id == self.document.id))
         f = filters or Filters()
-        if f.status:
-            query = query.where(Amendment.status == AmendmentStatus(f.status))
-        if f.clause_id is not None:
-            query = query.where(Amendment.clause_id == f.clause_id)
-        if f.mover_id is not None:
-            query = query.where(Amendment.mover_id == f.mover_id)
-        if f.organisation:
-            query = query.where(Person.organisation == f.organisation)
+        query = self._filtered(query, f)
+        seconds = (db.select(Seconding.amendment_id, Person.id, Person.name, Person.organisation)
+                   .join(Person, Seconding.person_id == Person.id)
+                   .join(Amendment, Seconding.amendment_id == Amendment.id)
+                   .where(Amendment.document_id == self.document.id).order_by(Seconding.created_at))
+        composited = (db.select(Amendment.id, Amendment.composite_id)
+                      .where(Amendment.document_id == self.document.id, Amendment.composite_id.is_not(None))
+                      .order_by(Amendment.id))
+        if ids is not None:
+            query = query.where(Amendment.id.in_(ids))
+            seconds = seconds.where(Seconding.amendment_id.in_(ids))
+            composited = composited.where(Amendment.composite_id.in_(ids))
         found = [Row(r, with_text) for r in db.session.execute(query)]
         by_id = {r.id: r for r in found}
-        seconds = db.session.execute(
-            db.select(Seconding.amendment_id, Person.id, Person.name, Person.organisation)
-            .join(Person, Seconding.person_id == Person.id).join(Amendment, Seconding.amendment_id == Amendment.id)
-            .where(Amendment.document_id == self.document.id).order_by(Seconding.created_at)
-        ).all()
-        for amendment_id, pid, name, organisation in seconds:
+        for amendment_id, pid, name, organisation in db.session.execute(seconds).all():
             if amendment_id in by_id:
                 by_id[amendment_id].seconds.append(_Seconding(pid, _Ref(pid, name, organisation)))
-        composited = db.session.execute(
-            db.select(Amendment.id, Amendment.composite_id)
-            .where(Amendment.document_id == self.document.id, Amendment.composite_id.is_not(None))
-            .order_by(Amendment.id)
-        ).all()
-        for original, made in composited:
+        for original, made in db.session.execute(composited).all():
             if made in by_id:
                 by_id[made].originals.append(_Ref(original, "", ""))
         for row in found:
             self.numbers[row.id] = row.number
-        if self._collisions is None:
+        if ids is not None:
+            self.load_collisions({r.clause_id for r in found if r.status in PENDING})
+        elif self._collisions is None:
             if f == Filters():  # every amendment is here already: no second query
                 self._collisions = self._collide([r for r in found if r.status in PENDING])
             else:
@@ -256,6 +317,19 @@ class Reader:
         for version in {row.base_version for row in found}:  # a list: whole versions, one query each
             self.rows(version)
         return sorted(found, key=lambda a: order_key(a, self.where))
+
+    def of_clause(self, clause_id: int | None) -> list:
+        """Light rows (no diff) of one clause's amendments (None: new clauses at the start), in
+        the order of business: what the document page loads when a clause's list is opened."""
+        rows = db.session.execute(
+            db.select(Amendment.id, Amendment.clause_id, Amendment.number, Amendment.status, Amendment.kind,
+                      Amendment.title, Amendment.ranges, Person.name.label("mover"))
+            .outerjoin(Person, Amendment.mover_id == Person.id)
+            .where(Amendment.document_id == self.document.id, self._clause_filter(clause_id))
+        ).all()
+        for r in rows:
+            self.numbers[r.id] = r.number
+        return sorted(rows, key=lambda r: order_key(r, self.where))
 
     def by_clause(self) -> dict[int | None, list]:
         """Light rows (no diff) of every amendment, per clause, in the order of business: what the

@@ -1,7 +1,7 @@
 """Amendment pages: propose with a live redline, the list in order of business, one amendment, screening."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from motions.access import amendment_action, current_person, document_action, meeting_action
@@ -98,17 +98,16 @@ def preview(document_id):
 
 # ---------------------------------------------------------------- reading
 
-def _filters_form(reader: Reader, ordered_all: list[Amendment]) -> tuple[FilterForm, Filters]:
+def _filters_form(reader: Reader) -> tuple[FilterForm, Filters]:
     form = FilterForm(request.args)
     rows = reader.rows(reader.document.current_version).values()
     form.clause_id.choices = choices([("", _("All clauses"))] + [(str(r.clause_id), r.number) for r in rows
                                                                  if r.kind != "heading"])
     form.status.choices = choices([("", _("Every status"))] + [(s.value, label(AMENDMENT_STATUS_LABELS, s))
                                                                for s in AmendmentStatus])
-    movers = {a.mover.id: a.mover for a in ordered_all if a.mover is not None}
-    form.mover_id.choices = choices([("", _("Every mover"))] + [(str(p.id), p.name)
-                                                               for p in sorted(movers.values(), key=lambda p: p.name)])
-    organisations = sorted({p.organisation for p in movers.values() if p.organisation})
+    movers = reader.movers()
+    form.mover_id.choices = choices([("", _("Every mover"))] + [(str(p.id), p.name) for p in movers])
+    organisations = sorted({p.organisation for p in movers if p.organisation})
     form.organisation.choices = choices([("", _("Every organisation"))] + [(o, o) for o in organisations])
     status = request.args.get("status") or None
     filters = Filters(status=status if status in {s.value for s in AmendmentStatus} else None,
@@ -117,26 +116,68 @@ def _filters_form(reader: Reader, ordered_all: list[Amendment]) -> tuple[FilterF
     return form, filters
 
 
-def _matches(a: Amendment, f: Filters) -> bool:
-    return ((not f.status or a.status.value == f.status) and (f.clause_id is None or a.clause_id == f.clause_id)
-            and (f.mover_id is None or a.mover_id == f.mover_id)
-            and (not f.organisation or (a.mover is not None and a.mover.organisation == f.organisation)))
+def _page_number(count: int, per_page: int) -> tuple[int, int]:
+    """The page asked for (?page=N, 1 when missing or not a number, the last when past it), and
+    the number of pages."""
+    pages = max(1, -(-count // per_page))
+    try:
+        number = int(request.args.get("page", "1"))
+    except ValueError:
+        number = 1
+    return min(max(number, 1), pages), pages
+
+
+def page_links(number: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last, and those near the current one; None
+    where numbers are left out."""
+    shown = sorted({1, pages, *range(max(1, number - around), min(pages, number + around) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 @bp.route("/documents/<id:document_id>/amendments")
 @document_action("amendment.view")
 def index(document_id):
+    """The list in the order of business, a page at a time (AMENDMENTS_PER_PAGE): a conference's
+    3,000 amendments are cut into pages before any of them is read whole."""
     document = g.document
     reader = Reader(document)
-    everything = reader.amendments(with_text=False)
-    form, filters = _filters_form(reader, everything)
-    shown = [a for a in everything if _matches(a, filters)]
-    by_id = {a.id: a for a in everything}
-    groups = [[by_id[i] for i in group] for group in reader.groups(everything)]
+    form, filters = _filters_form(reader)
+    order = reader.order(filters)
+    per_page = current_app.config["AMENDMENTS_PER_PAGE"]
+    number, pages = _page_number(len(order), per_page)
+    ids = [a.id for a in order[(number - 1) * per_page:number * per_page]]
+    shown = reader.amendments(filters, with_text=False, ids=ids)
+    pending = reader.load_collisions({a.clause_id for a in shown if a.status in PENDING})
+    groups = reader.groups_among(pending)
+    total = (len(order) if filters == Filters() else
+             db.session.execute(db.select(db.func.count()).where(Amendment.document_id == document.id)).scalar())
+    arguments = {k: request.args[k] for k in ("clause_id", "status", "mover_id", "organisation") if request.args.get(k)}
     return render_template("amendments/index.html", meeting=document.meeting, document=document, reader=reader,
-                           amendments=shown, total=len(everything), groups=groups, form=form, by_id=by_id,
+                           amendments=shown, total=total, matching=len(order), groups=groups, form=form,
                            roles=g.roles, filtered=filters != Filters(), row=_row_patterns(),
-                           href=url_for("amendments.view", amendment_id=1)[:-1])
+                           page=number, pages=pages, page_links=page_links(number, pages), arguments=arguments,
+                           first=(number - 1) * per_page + 1, href=url_for("amendments.view", amendment_id=1)[:-1])
+
+
+@bp.route("/documents/<id:document_id>/clauses/start/amendments", defaults={"clause_id": None})
+@bp.route("/documents/<id:document_id>/clauses/<id:clause_id>/amendments")
+@document_action("amendment.view")
+def of_clause(document_id, clause_id):
+    """One clause's amendments (start: the new clauses proposed for the start), as the document
+    page's toggle loads them when it is opened: the page itself carries only the counts."""
+    document = g.document
+    reader = Reader(document)
+    if clause_id is not None and clause_id not in reader.where:
+        return render_template("error.html", status=404, title=_("Not found"),
+                               message=_("There is no such clause in this document.")), 404
+    these = reader.of_clause(clause_id)
+    collisions = {r.id: found for r in these if (found := reader.conflicts_with(r))}
+    return render_template("amendments/_clause.html", reader=reader, these=these, collisions=collisions)
 
 
 def _row_patterns() -> dict:

@@ -295,8 +295,8 @@ def test_a_colliding_amendment_is_flagged_before_and_after_submission(new_contex
     clause = page.locator(f"#clause-{clause_id}")
     toggle = clause.locator("details.amendments-toggle > summary")
     expect(toggle).to_contain_text("2 amendments")
-    expect(toggle.locator(".collision-badge")).to_have_text("2 collide")
-    toggle.click()
+    toggle.click()  # the clause's amendments load when it is opened, with their collisions
+    expect(clause.locator(".clause-collisions .collision-badge")).to_have_text("2 collide")
     expect(clause.locator(f"#inline-{second_id} > summary .collision-badge")).to_have_text(f"collides with {first}")
     expect(clause.locator(f"#inline-{first_id} > summary .collision-badge")).to_have_text(f"collides with {second}")
     # Other clauses have no badge.
@@ -396,6 +396,7 @@ def test_keyboard_only_inline_redline_and_proposing(new_context, demo, sign_in, 
     _tab_to(page, outer.locator("> summary"), limit=100)
     page.keyboard.press("Enter")
     expect(outer).to_have_attribute("open", "")
+    expect(inner).to_be_attached()  # loaded when opened
     page.keyboard.press("Tab")
     expect(inner.locator("> summary")).to_be_focused()
     page.keyboard.press("Space")

@@ -592,7 +592,7 @@ def test_script_and_html_are_shown_as_text_everywhere(app, client, auth, factory
         "amendment": client.get(f"/amendments/{a['id']}"),
         "new clause": client.get(new_clause.location),
         "list": client.get(f"/documents/{w.document}/amendments"),
-        "document": client.get(f"/documents/{w.document}"),
+        "document": client.get(f"/documents/{w.document}/clauses/{w.clauses['1.1']}/amendments"),  # its toggle
         "redline": client.get(f"/amendments/{a['id']}/redline"),
         "preview": auth.post(f"/documents/{w.document}/amend/preview",
                              data={"clause_id": str(w.clauses["1.1"]), "kind": "modify", "base_version": "1",
@@ -1176,6 +1176,50 @@ def test_the_list_filters(app, client, auth, factory):
     assert _list_order(client.get(f"{base}?status=nonsense&clause_id=x&mover_id=-1")) == ["A1", "A2", "A3"]
 
 
+def test_the_list_comes_a_page_at_a_time(app, client, auth, factory):
+    """A conference's list is cut into pages in the order of business; filters carry over to the
+    other pages; a collision group is named on every page that shows one of its members."""
+    app.config["AMENDMENTS_PER_PAGE"] = 2
+    w = _world(factory)
+    a1 = factory.amendment(w.document, w.mover, w.clauses["1.1"], replace=("all workers", "all people"))
+    factory.amendment(w.document, w.other, w.clauses["1.2"], replace=("speech", "press"))  # A2
+    a3 = factory.amendment(w.document, w.other, w.clauses["1.1"], replace=("them now", "them today"))
+    factory.amendment(w.document, w.mover, w.clauses["2.1"], replace=("work", "home"))  # A4
+    a5 = factory.amendment(w.document, w.other, w.clauses["1.1"], replace=("them now", "everything"))
+    auth.login(MOVER)
+    base = f"/documents/{w.document}/amendments"
+    # the order of business: clause 1.1 (A1, then A5 and A3 by where their changes start), 1.2, 2.1
+    pages = [_list_order(client.get(f"{base}?page={n}")) for n in (1, 2, 3)]
+    assert pages == [["A1", "A5"], ["A3", "A2"], ["A4"]]
+    first = client.get(base)
+    assert _list_order(first) == ["A1", "A5"]
+    assert "5 amendments" in _text(first) and "showing 1 to 2 of 5" in _text(first)
+    pager = re.search(r'<nav class="pager" aria-label="Pages of the list">(.*?)</nav>', _html(first), re.S).group(1)
+    assert re.findall(r">(\d+|Previous|Next)</a>", pager) == ["1", "2", "3", "Next"]
+    assert 'aria-current="page">1</a>' in pager
+    last = client.get(f"{base}?page=3")
+    assert "showing 5 to 5 of 5" in _text(last)
+    assert re.findall(r">(\d+|Previous|Next)</a>", _html(last).split('class="pager"')[1]) == ["Previous", "1", "2", "3"]
+    # a page past the end shows the last; nonsense shows the first; never an error
+    assert _list_order(client.get(f"{base}?page=99")) == ["A4"]
+    assert _list_order(client.get(f"{base}?page=x")) == ["A1", "A5"]
+    assert _list_order(client.get(f"{base}?page=-3")) == ["A1", "A5"]
+    # A5 ("them now" → "everything") meets A3 ("now" → "today"): the group is named on both pages
+    for n in (1, 2):
+        text = _text(client.get(f"{base}?page={n}"))
+        assert "If A5 is carried, A3 falls or must be resolved." in text, n
+    assert "Colliding amendments" not in _text(last)
+    # a filter keeps to its pages, and the pager keeps the filter
+    filtered = client.get(f"{base}?clause_id={w.clauses['1.1']}&page=2")
+    assert _list_order(filtered) == ["A3"] and "showing 3 to 3 of 3" in _text(filtered)
+    assert f'href="{base}?page=1&amp;clause_id={w.clauses["1.1"]}"' in _html(filtered)
+    # the composite checkboxes on a page pick that page's amendments only
+    chair = Visitor(app, CHAIR)
+    boxes = re.findall(r'name="amendment" value="(\d+)"', _html(chair.get(base)))
+    assert boxes == [str(a1), str(a5)]
+    assert a3 not in map(int, boxes)
+
+
 def test_collision_groups_on_the_list(app, client, auth, factory):
     w = _world(factory)
     first = factory.amendment(w.document, w.mover, w.clauses["1.1"],
@@ -1249,21 +1293,40 @@ def test_the_document_page_shows_amendments_per_clause(app, client, auth, factor
                    r'\s*(?=<li class="clause|</ol>)')
         return re.search(pattern, html, re.S).group(1)
 
+    # the page carries each clause's count and where its list is loaded from (and, without the
+    # page's script, a link to the list filtered to the clause); not the amendments themselves
     one = clause("1.1")
     assert re.search(r'<span class="badge count">2</span> 2 amendments', one)
+    source = f"/documents/{w.document}/clauses/{w.clauses['1.1']}/amendments"
+    assert f'<details class="amendments-toggle" data-src="{source}">' in one
+    assert f'href="/documents/{w.document}/amendments?clause_id={w.clauses["1.1"]}">The amendments to clause 1.1' in one
+    assert 'id="inline-' not in html and "People" not in _text(page)
+    two = clause("1.2")
+    assert re.search(r'<span class="badge count">1</span> 1 amendment\b', two)
+    assert "badge count" not in clause("2.1")
+    at_start = re.search(r'<div class="clause-amendments at-start">(.*?)<ol class="document"', html,
+                         re.S).group(1)
+    assert f'data-src="/documents/{w.document}/clauses/start/amendments"' in at_start
+
+    # what the toggle loads: the clause's amendments in order, each with its own toggle and its collisions
+    one = client.get(source)
+    assert one.status_code == 200 and "<html" not in _html(one)
+    one = _html(one)
     assert "2 collide" in _text_of(one)
     for a, number in ((first, "A1"), (rival, "A2")):
         assert f'<details data-src="/amendments/{a}/redline" id="inline-{a}">' in one
         assert f'<a href="/amendments/{a}">Open {number}</a>' in one
     assert "A1 submitted People · Mona Mover · collides with A2" in _text_of(one)
     assert "A2 submitted Sid Second · collides with A1" in _text_of(one)
-    two = clause("1.2")
-    assert re.search(r'<span class="badge count">1</span> 1 amendment\b', two)
+    # in the order of business: A2's change starts earlier in the clause ("all workers" → "every worker")
+    assert one.index(f"inline-{rival}") < one.index(f"inline-{first}")
+    assert "inline-" + str(press) not in one
+    two = _html(client.get(f"/documents/{w.document}/clauses/{w.clauses['1.2']}/amendments"))
     assert f'id="inline-{press}"' in two and "collide" not in _text_of(two)
-    assert "badge count" not in clause("2.1")
-    at_start = re.search(r'<div class="clause-amendments at-start">(.*?)<ol class="document"', html,
-                         re.S).group(1)
-    assert f'id="inline-{start}"' in at_start
+    assert "A3 submitted" in _text_of(two) and "A1" not in _text_of(two)
+    at_start = _html(client.get(f"/documents/{w.document}/clauses/start/amendments"))
+    assert f'id="inline-{start}"' in at_start and f"inline-{first}" not in at_start
+    assert client.get(f"/documents/{w.document}/clauses/999999/amendments").status_code == 404
 
     # the toggle's fragment: the summary and the redline, the collisions, a link to the page
     fragment = client.get(f"/amendments/{first}/redline")
