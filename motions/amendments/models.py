@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motions.auth.models import Person, utcnow
@@ -57,7 +57,10 @@ allow(AmendmentStatus, "amendment", {
 
 class Amendment(db.Model):
     __tablename__ = "amendment"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    # one clause's amendments (the document page's toggle, collisions, the preview): without it
+    # SQLite reads every amendment of the document through ix_amendment_document_id
+    __table_args__ = (UniqueConstraint("document_id", "number"),
+                      Index("ix_amendment_document_clause", "document_id", "clause_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
