@@ -57,9 +57,10 @@ test-postgres: install
 	  echo "SKIPPED the PostgreSQL run: nothing answers at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL)."; \
 	fi
 
-# the benches, then the load suite (bench/load.py: vote storm, browsing while proposing, 2,000 streams)
+# the benches, the STV counts (bench/stv.py), then the load suite (bench/load.py: vote storm, browsing while proposing, 2,000 streams)
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.stv
 	$(PY) -m bench.load
 
 # What the attack and fault suites try, in figures (docs/security.md): they run on both databases

@@ -1,0 +1,167 @@
+"""The returning officer's result sheet of an STV count, as data (:func:`rows`, for the page, the
+CSV and the PDF) and as a fixed-width text table for the command line (:func:`text`).
+
+The table (:func:`rows`), one list of strings per row, every row as long as the first:
+
+* three header rows: the stage numbers; what each stage did ("First preferences", "Surplus of
+  A", "Exclusion of B"); and, per stage, two columns: "Transfer" (what the stage moved: minus for
+  the candidate whose surplus or papers went, blank at the first stage) and "Votes" (after it);
+* one row per candidate, in ballot-paper order: transfers and votes per stage (blank once the
+  candidate is excluded; a transfer is shown for candidates still in the count at that stage,
+  for the one whose papers moved, and wherever it is not zero), and in the last column how it
+  ended: "Elected at stage N", "Excluded at stage N", "Not elected" or "Withdrawn";
+* "Non-transferable" and "Loss from truncation": what the stage added, and the running total;
+* "Total": votes + non-transferable + loss, which is the valid ballots at every stage;
+* "Quota"; "Elected" and "Excluded": who, at which stage; "Note": how a tie was broken, rule 52.
+
+Figures are the result's :class:`~decimal.Decimal` values written out in full (Scottish STV:
+five decimal places), never rounded.  Every label is in :data:`LABELS`, so the app can pass
+translated ones (``rows(result, labels=...)``, same keys; ``{name}`` and ``{stage}`` are filled in).
+
+Pure: standard library only.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from motions.counting.stv import Result
+
+__all__ = ["LABELS", "rows", "text"]
+
+LABELS: dict[str, str] = {
+    "stage": "Stage",
+    "action": "Action",
+    "candidate": "Candidate",
+    "transfer": "Transfer",
+    "votes": "Votes",
+    "result": "Result",
+    "first": "First preferences",
+    "surplus": "Surplus of {name}",
+    "exclusion": "Exclusion of {name}",
+    "last": "Remaining seats filled",
+    "iteration": "Iteration",
+    "non_transferable": "Non-transferable",
+    "loss": "Loss from truncation",
+    "total": "Total",
+    "quota": "Quota",
+    "elected": "Elected",
+    "excluded": "Excluded",
+    "note": "Note",
+    "elected_at": "Elected at stage {stage}",
+    "excluded_at": "Excluded at stage {stage}",
+    "not_elected": "Not elected",
+    "withdrawn": "Withdrawn",
+    "method": "Method",
+    "method_scottish": "Scottish STV (Scottish Local Government Elections Order 2007, rules 45-52)",
+    "method_meek": "Meek STV",
+    "seats": "Seats",
+    "valid": "Valid ballots",
+    "invalid": "Invalid ballots",
+    "seed": "Seed for any lot",
+    "notes": "Notes",
+    "stage_note": "Stage {stage}: ",
+}
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _signed(value: Decimal) -> str:
+    return "+" + _fmt(value) if value > 0 else _fmt(value)
+
+
+def _action(stage, names, labels) -> str:
+    template = labels.get(stage.action, stage.action)
+    name = names[stage.subject] if stage.subject is not None else ""
+    return template.format(name=name)
+
+
+def rows(result: Result, labels: dict[str, str] = LABELS) -> list[list[str]]:
+    """The stage-by-stage table (see the module docstring)."""
+    L = {**LABELS, **labels}
+    names = result.candidates
+    stages = result.stages
+    elected_at: dict[int, int] = {}
+    excluded_at: dict[int, int] = {}
+    for stage in stages:
+        for c in stage.elected:
+            elected_at.setdefault(c, stage.number)
+        for c in stage.excluded:
+            excluded_at.setdefault(c, stage.number)
+
+    table = [
+        [L["stage"]] + [cell for s in stages for cell in (str(s.number), "")] + [L["result"]],
+        [L["action"]] + [cell for s in stages for cell in (_action(s, names, L), "")] + [""],
+        [L["candidate"]] + [cell for _ in stages for cell in (L["transfer"], L["votes"])] + [""],
+    ]
+    for c, name in enumerate(names):
+        row = [name]
+        if c in result.withdrawn:
+            table.append(row + [""] * (2 * len(stages)) + [L["withdrawn"]])
+            continue
+        for stage in stages:
+            gone = c in excluded_at and excluded_at[c] < stage.number
+            decided_before = c in elected_at and elected_at[c] < stage.number
+            if gone:
+                row += ["", ""]
+                continue
+            moved = stage.number > 1 and (stage.subject == c or not decided_before or stage.transfers[c] != 0)
+            row += [_signed(stage.transfers[c]) if moved else "", _fmt(stage.votes[c])]
+        if c in elected_at:
+            end = L["elected_at"].format(stage=elected_at[c])
+        elif c in excluded_at:
+            end = L["excluded_at"].format(stage=excluded_at[c])
+        else:
+            end = L["not_elected"]
+        table.append(row + [end])
+
+    def figure_row(label: str, change, total) -> list[str]:
+        cells = []
+        for stage in stages:
+            cells += ["" if stage.number == 1 else _signed(change(stage)), _fmt(total(stage))]
+        return [label] + cells + [""]
+
+    table.append(figure_row(L["non_transferable"], lambda s: s.non_transferable_change, lambda s: s.non_transferable))
+    table.append(figure_row(L["loss"], lambda s: s.loss_change, lambda s: s.loss))
+    table.append([L["total"]] + [cell for s in stages for cell in
+                                 ("", _fmt(sum(s.votes, Decimal(0)) + s.non_transferable + s.loss))] + [""])
+    fixed = result.method == "scottish"
+    table.append([L["quota"]] + [cell for s in stages for cell in
+                                 ("", _fmt(result.quota) if fixed or s is stages[-1] else "")] + [""])
+    table.append([L["elected"]] + [cell for s in stages for cell in
+                                   ("; ".join(names[c] for c in s.elected), "")] + [""])
+    table.append([L["excluded"]] + [cell for s in stages for cell in
+                                    ("; ".join(names[c] for c in s.excluded), "")] + [""])
+    table.append([L["note"]] + [cell for s in stages for cell in (s.note, "")] + [""])
+    return table
+
+
+def text(result: Result, labels: dict[str, str] = LABELS) -> str:
+    """The result sheet as fixed-width text: the figures of the count (method, seats, valid and
+    invalid ballots, quota, seed), the table without its note row, the notes, the elected."""
+    L = {**LABELS, **labels}
+    names = result.candidates
+    method = L.get(f"method_{result.method}", result.method)
+    lines = [
+        f"{L['method']}: {method}",
+        (f"{L['seats']}: {result.seats}    {L['valid']}: {_fmt(result.valid)}    "
+         f"{L['invalid']}: {result.invalid}    {L['quota']}: {_fmt(result.quota)}"),
+        f"{L['seed']}: {result.seed}",
+    ]
+    if result.withdrawn:
+        lines.append(f"{L['withdrawn']}: " + ", ".join(names[c] for c in sorted(result.withdrawn)))
+    lines.append("")
+    table = rows(result, labels)[:-1]  # the notes go below the table
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:-1], widths[1:-1])]
+        cells.append(row[-1].ljust(widths[-1]))
+        lines.append("  ".join(cells).rstrip())
+    notes = [L["stage_note"].format(stage=s.number) + s.note for s in result.stages if s.note]
+    notes += list(result.notes)
+    if notes:
+        lines += ["", f"{L['notes']}:"] + [f"  {note}" for note in notes]
+    lines += ["", f"{L['elected']}: " + ", ".join(names[c] for c in result.elected)]
+    return "\n".join(lines) + "\n"
