@@ -32,7 +32,9 @@ The count (as the Algorithm 123 program does it).
 Every stage's votes are therefore a *settled* state of the count, and the decision to exclude a
 candidate can be checked against the previous stage's figures.  ``Stage.keep`` holds the keep
 values that produced the stage's votes; the stage's ``note`` gives the quota at that stage (it
-changes as papers exhaust), how the iteration ended, and any tie broken.
+changes as papers exhaust), how the iteration ended, and any tie broken (``parts``: the same
+sentences as translatable notes, see :mod:`motions.counting.stv`; figures in them are written out
+with their six places, a total surplus of nothing as 0.000000).
 
 Arithmetic.  Algorithm 123's published Pascal program computes in ``real`` (floating point),
 with the quota (total - excess) / (seats + 1) and an iteration that stops when every elected
@@ -76,10 +78,10 @@ lowest candidate to exclude, and, should more hopeful candidates reach the quota
 there are seats left (a "multi-way tie" in the paper), for the last places among those with
 equal votes (the others go by votes, highest first).
 
-Ballots, as in the Scottish count: :func:`motions.counting.stv.validate` sets aside empty ballots
+Ballots, as in the Scottish count: :func:`motions.counting.stv.prepare` sets aside empty ballots
 and those naming a candidate twice or an unknown one; withdrawn candidates are struck off every
 paper, and a paper naming only withdrawn candidates is set aside too.  ``Result.invalid`` counts
-them all (by weight), ``Result.notes`` says why.
+them all (by weight), ``Result.notes`` (``Result.note_parts``) says why.
 
 Speed.  Identical ballots are grouped, and for each stage the papers are folded into a tree of
 the sequences of *elected* candidates they pass through before reaching a hopeful candidate or
@@ -95,7 +97,7 @@ import random
 import secrets
 from decimal import Decimal
 
-from motions.counting.stv import CountError, Election, Result, Stage, validate
+from motions.counting.stv import N_, Election, Note, Result, Stage, prepare, render, render_parts
 
 __all__ = ["SCALE", "TOLERANCE", "count"]
 
@@ -110,52 +112,27 @@ def _dec(value: int) -> Decimal:
     return Decimal(value).scaleb(-6)
 
 
+def _text(value: int) -> str:
+    """A scaled integer written out with six decimal places, as in the notes."""
+    return format(_dec(value), "f")
+
+
 def count(election: Election, *, seed: str | None = None) -> Result:
     """Count ``election`` by Meek's method (Algorithm 123; see the module docstring).
 
-    Raises :class:`CountError` when the count cannot be made: no seat, more seats than the
-    candidates standing (not withdrawn), a withdrawn number that is not a candidate, no valid
-    ballot.
+    Raises :class:`~motions.counting.stv.CountError` when the count cannot be made: no seat, more
+    seats than the candidates standing (not withdrawn), a withdrawn number that is not a
+    candidate, no valid ballot.
     """
-    names = tuple(election.candidates)
-    n = len(names)
-    seats = election.seats
-    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise CountError(f"an election needs at least one seat to fill (seats: {seats!r})")
-    withdrawn = frozenset(election.withdrawn)
-    for c in withdrawn:
-        if isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < n:
-            raise CountError(f"withdrawn candidate {c!r} is not one of the {n} candidates")
-    standing = n - len(withdrawn)
-    if seats > standing:
-        raise CountError(f"{seats} seat{'s' if seats != 1 else ''} to fill but only {standing} "
-                         f"candidate{'s' if standing != 1 else ''} standing: more seats than candidates")
-
-    valid_ballots, invalid, notes = validate(names, election.ballots)
-    groups: dict[tuple[int, ...], int] = {}
-    only_withdrawn = 0
-    for ballot in valid_ballots:
-        prefs = ballot.preferences
-        if withdrawn:
-            prefs = tuple(p for p in prefs if p not in withdrawn)
-            if not prefs:
-                only_withdrawn += ballot.weight
-                continue
-        groups[prefs] = groups.get(prefs, 0) + ballot.weight
-    if only_withdrawn:
-        invalid += only_withdrawn
-        notes.append(f"{only_withdrawn} ballot{'' if only_withdrawn == 1 else 's'} set aside: "
-                     f"{'it names' if only_withdrawn == 1 else 'they name'} only withdrawn candidates")
-    valid = sum(groups.values())
-    if valid == 0:
-        raise CountError("no valid ballot: there is nothing to count")
+    ready = prepare(election)
     if seed is None:
         seed = secrets.token_hex(8)
-    counter = _Count(names, seats, withdrawn, groups, seed)
+    counter = _Count(ready.names, ready.seats, ready.withdrawn, ready.groups, seed)
     counter.run()
-    return Result(method="meek", candidates=names, seats=seats, valid=Decimal(valid), invalid=invalid,
-                  quota=_dec(counter.quota), stages=tuple(counter.stages), elected=tuple(counter.elected),
-                  seed=seed, withdrawn=withdrawn, notes=tuple(notes))
+    return Result(method="meek", candidates=ready.names, seats=ready.seats, valid=Decimal(ready.valid),
+                  invalid=ready.invalid, quota=_dec(counter.quota), stages=tuple(counter.stages),
+                  elected=tuple(counter.elected), seed=seed, withdrawn=ready.withdrawn,
+                  notes=tuple(render(note) for note in ready.notes), note_parts=ready.notes)
 
 
 class _Count:
@@ -186,34 +163,41 @@ class _Count:
     def run(self) -> None:
         self._build()
         self._distribute()
-        self._stage("first", None, f"quota {_dec(self.quota)}")
+        self._stage("first", None, [self._quota_note()])
         while self.vacancies > 0:
             hopeful = [c for c in range(self.n) if self.state[c] == _HOPEFUL]
             if len(hopeful) <= self.vacancies:
                 self._last(hopeful)
             elif self.stages[-1].elected:
                 how = self._settle()
-                self._stage("iteration", None, f"quota {_dec(self.quota)}; {how}")
+                self._stage("iteration", None, [self._quota_note(), how])
             else:
                 self._exclude(hopeful)
+
+    def _quota_note(self) -> Note:
+        return (N_("quota %(quota)s"), {"quota": _text(self.quota)})
+
+    def _names(self, candidates) -> tuple[str, ...]:
+        return tuple(self.names[c] for c in candidates)
 
     def _exclude(self, hopeful: list[int]) -> None:
         """The hopeful candidate with the fewest votes (at the end of the previous stage)."""
         low = min(self.votes[c] for c in hopeful)
         tied = [c for c in hopeful if self.votes[c] == low]
-        note = ""
+        lot: list[Note] = []
         if len(tied) > 1:
             subject = self._lot(tied, 1)[0]
-            note = (f"{_join([self.names[c] for c in tied])} equal lowest with {_dec(low)} votes: "
-                    f"{self.names[subject]} excluded by lot (seed {self.seed!r})")
+            lot.append((N_("%(names)s equal lowest with %(votes)s votes: %(chosen)s excluded by lot "
+                           "(seed %(seed)r)"),
+                        {"names": self._names(tied), "votes": _text(low), "chosen": self.names[subject],
+                         "seed": self.seed}))
         else:
             subject = tied[0]
         self.state[subject] = _EXCLUDED
         self.keep[subject] = 0
         self._build()
         how = self._settle()
-        text = f"quota {_dec(self.quota)}; {how}"
-        self._stage("exclusion", subject, f"{text}; {note}" if note else text, excluded=(subject,))
+        self._stage("exclusion", subject, [self._quota_note(), how] + lot, excluded=(subject,))
 
     def _last(self, hopeful: list[int]) -> None:
         """The hopeful candidates fill the seats left: all elected, no transfer."""
@@ -222,11 +206,13 @@ class _Count:
             self.state[c] = _ELECTED
             self.elected.append(c)
         self.vacancies -= len(chosen)
-        words = _join([self.names[c] for c in chosen])
-        self._record("last", None, tuple(chosen), (),
-                     f"quota {_dec(self.quota)}; {words} elected: as many hopeful candidates as seats left")
+        self._record("last", None, tuple(chosen), (), [
+            self._quota_note(),
+            (N_("%(names)s elected: as many hopeful candidates as seats left"),
+             {"names": self._names(chosen)})])
 
-    def _stage(self, action: str, subject: int | None, note: str, excluded: tuple[int, ...] = ()) -> None:
+    def _stage(self, action: str, subject: int | None, parts: list[Note],
+               excluded: tuple[int, ...] = ()) -> None:
         """Elect every hopeful candidate at or over the quota, then record the stage."""
         reached = [c for c in range(self.n) if self.state[c] == _HOPEFUL and self.votes[c] >= self.quota]
         reached.sort(key=lambda c: (-self.votes[c], c))
@@ -238,17 +224,20 @@ class _Count:
             places = self.vacancies - len(sure)
             if places < len(tied):
                 drawn = self._lot(tied, places)
-                lot = (f": of {_join([self.names[c] for c in tied])}, equal with {_dec(edge)} votes, "
-                       f"{_join([self.names[c] for c in sorted(drawn)])} elected by lot (seed {self.seed!r})")
+                parts = parts + [(N_("more candidates reached the quota than seats left: of %(tied)s, "
+                                     "equal with %(votes)s votes, %(chosen)s elected by lot (seed %(seed)r)"),
+                                  {"tied": self._names(tied), "votes": _text(edge),
+                                   "chosen": self._names(sorted(drawn)), "seed": self.seed})]
             else:
-                drawn, lot = tied, ", elected by votes"
-            note += f"; more candidates reached the quota than seats left{lot}"
+                drawn = tied
+                parts = parts + [(N_("more candidates reached the quota than seats left, elected by votes"),
+                                  {})]
             reached = sure + sorted(drawn)
         for c in reached:
             self.state[c] = _ELECTED
             self.elected.append(c)
         self.vacancies -= len(reached)
-        self._record(action, subject, tuple(reached), excluded, note)
+        self._record(action, subject, tuple(reached), excluded, parts)
         for c in reached:  # Algorithm 123: a newly elected candidate's keep value is quota / votes
             self.keep[c] = min(SCALE, -(-SCALE * self.quota // self.votes[c]))
         if reached and self.vacancies:
@@ -335,7 +324,7 @@ class _Count:
         self.keep_used = list(keep)
         self.quota = sum(votes) // (self.seats + 1) + 1
 
-    def _settle(self) -> str:
+    def _settle(self) -> Note:
         """Iterate the keep values of the elected candidates until the total surplus is below
         0.00001 or stops falling; return how the iteration ended."""
         elected = [c for c in range(self.n) if self.state[c] == _ELECTED]
@@ -347,22 +336,38 @@ class _Count:
             votes, quota = self.votes, self.quota
             surplus = sum(max(votes[c] - quota, 0) for c in elected)
             if surplus < TOLERANCE:
-                why = f"below {_dec(TOLERANCE)}"
+                converged = True
                 break
             if previous is not None and surplus >= previous:
-                why = "no longer falling"
+                converged = False
                 break
             previous = surplus
             for c in elected:
                 if votes[c]:
                     self.keep[c] = min(SCALE, -(-self.keep[c] * quota // votes[c]))
-        times = "iteration" if iterations == 1 else "iterations"
-        return f"keep values settled after {iterations} {times} (total surplus {_dec(surplus)}, {why})"
+        params: dict = {"surplus": _text(surplus)}
+        if iterations > 1:
+            params["n"] = iterations
+        if converged:
+            params["tolerance"] = _text(TOLERANCE)
+        if iterations == 1 and converged:
+            template = N_("keep values settled after 1 iteration (total surplus %(surplus)s, "
+                          "below %(tolerance)s)")
+        elif converged:
+            template = N_("keep values settled after %(n)d iterations (total surplus %(surplus)s, below "
+                          "%(tolerance)s)")
+        elif iterations == 1:
+            template = N_("keep values settled after 1 iteration (total surplus %(surplus)s, "
+                          "no longer falling)")
+        else:
+            template = N_("keep values settled after %(n)d iterations (total surplus %(surplus)s, "
+                          "no longer falling)")
+        return (template, params)
 
     # -- the record ------------------------------------------------------------------------
 
     def _record(self, action: str, subject: int | None, elected: tuple[int, ...],
-                excluded: tuple[int, ...], note: str) -> None:
+                excluded: tuple[int, ...], parts: list[Note]) -> None:
         previous, nt_before, loss_before = self.history[-1] if self.history else ([0] * self.n, 0, 0)
         self.history.append((list(self.votes), self.excess, self.loss))
         self.stages.append(Stage(
@@ -371,9 +376,6 @@ class _Count:
             transfers=tuple(_dec(v - p) for v, p in zip(self.votes, previous)),
             non_transferable=_dec(self.excess), non_transferable_change=_dec(self.excess - nt_before),
             loss=_dec(self.loss), loss_change=_dec(self.loss - loss_before),
-            elected=elected, excluded=excluded, note=note,
-            keep=tuple(_dec(k) for k in self.keep_used)))
+            elected=elected, excluded=excluded, note=render_parts(parts),
+            keep=tuple(_dec(k) for k in self.keep_used), parts=tuple(parts)))
 
-
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

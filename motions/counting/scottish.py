@@ -59,12 +59,14 @@ among the tied candidates in candidate-number order (``stage`` is the number of 
 to be made; ``tied`` the comma-separated candidate numbers).  With ``seed=None`` a fresh one is
 generated (``secrets.token_hex(8)``); it is always recorded in ``Result.seed``, and counting again
 with that seed reproduces the result exactly.  A stage where a tie was broken says how in
-``Stage.note``.
+``Stage.note`` (and ``Stage.parts``, its sentences as translatable notes: the tie and the first
+look-back; "of those, ..." for each further look-back, every one with its rule; who had equal
+votes at every stage; who was chosen by lot, with the rule, the seed and the stage).
 
-Ballots.  :func:`motions.counting.stv.validate` sets aside empty ballots and those naming a
+Ballots.  :func:`motions.counting.stv.prepare` sets aside empty ballots and those naming a
 candidate twice or an unknown one; withdrawn candidates are struck off every ballot before the
 count (as if never on the paper), and a ballot naming only withdrawn candidates is set aside
-too.  ``Result.invalid`` counts all of them; ``Result.notes`` says why.
+too.  ``Result.invalid`` counts all of them; ``Result.notes`` (``Result.note_parts``) says why.
 
 Arithmetic.  Integers scaled by 10**5 throughout (one vote = 100000), so that every figure is
 exact; the result has :class:`decimal.Decimal` values with five decimal places.  Identical
@@ -79,7 +81,7 @@ import random
 import secrets
 from decimal import Decimal
 
-from motions.counting.stv import CountError, Election, Result, Stage, validate
+from motions.counting.stv import N_, Election, Note, Result, Stage, prepare, render, render_parts
 
 __all__ = ["SCALE", "count"]
 
@@ -96,49 +98,20 @@ def _dec(value: int) -> Decimal:
 def count(election: Election, *, seed: str | None = None) -> Result:
     """Count ``election`` under SSI 2007/42, schedule 1, rules 45-52 (see the module docstring).
 
-    Raises :class:`CountError` when the count cannot be made: no seat, more seats than the
-    candidates standing (not withdrawn), a withdrawn number that is not a candidate, no valid
-    ballot.
+    Raises :class:`~motions.counting.stv.CountError` when the count cannot be made: no seat, more
+    seats than the candidates standing (not withdrawn), a withdrawn number that is not a
+    candidate, no valid ballot.
     """
-    names = tuple(election.candidates)
-    n = len(names)
-    seats = election.seats
-    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise CountError(f"an election needs at least one seat to fill (seats: {seats!r})")
-    withdrawn = frozenset(election.withdrawn)
-    for c in withdrawn:
-        if isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < n:
-            raise CountError(f"withdrawn candidate {c!r} is not one of the {n} candidates")
-    standing = n - len(withdrawn)
-    if seats > standing:
-        raise CountError(f"{seats} seat{'s' if seats != 1 else ''} to fill but only {standing} "
-                         f"candidate{'s' if standing != 1 else ''} standing: more seats than candidates")
-
-    valid_ballots, invalid, notes = validate(names, election.ballots)
-    groups: dict[tuple[int, ...], int] = {}
-    only_withdrawn = 0
-    for ballot in valid_ballots:
-        prefs = ballot.preferences
-        if withdrawn:
-            prefs = tuple(p for p in prefs if p not in withdrawn)
-            if not prefs:
-                only_withdrawn += ballot.weight
-                continue
-        groups[prefs] = groups.get(prefs, 0) + ballot.weight
-    if only_withdrawn:
-        invalid += only_withdrawn
-        notes.append(f"{only_withdrawn} ballot{'' if only_withdrawn == 1 else 's'} set aside: "
-                     f"{'it names' if only_withdrawn == 1 else 'they name'} only withdrawn candidates")
-    valid = sum(groups.values())
-    if valid == 0:
-        raise CountError("no valid ballot: there is nothing to count")
+    ready = prepare(election)
+    seats, valid = ready.seats, ready.valid
     quota = valid // (seats + 1) + 1  # rule 46
     if seed is None:
         seed = secrets.token_hex(8)
-    stages, elected = _Count(names, seats, withdrawn, groups, quota, seed).run()
-    return Result(method="scottish", candidates=names, seats=seats, valid=Decimal(valid), invalid=invalid,
-                  quota=Decimal(quota), stages=tuple(stages), elected=tuple(elected), seed=seed,
-                  withdrawn=withdrawn, notes=tuple(notes))
+    stages, elected = _Count(ready.names, seats, ready.withdrawn, ready.groups, quota, seed).run()
+    return Result(method="scottish", candidates=ready.names, seats=seats, valid=Decimal(valid),
+                  invalid=ready.invalid, quota=Decimal(quota), stages=tuple(stages), elected=tuple(elected),
+                  seed=seed, withdrawn=ready.withdrawn, notes=tuple(render(note) for note in ready.notes),
+                  note_parts=ready.notes)
 
 
 class _Count:
@@ -172,7 +145,7 @@ class _Count:
             c, k = prefs[0], self.papers[b]
             self.parcels[c].append((b, 0, SCALE, k))
             self.votes[c] += k * SCALE
-        self._end_stage("first", None, 0, 0, (), "")
+        self._end_stage("first", None, 0, 0, (), [])
         while self.vacancies > 0:
             if self.pending:  # rules 48 and 49
                 self._transfer_surplus()
@@ -181,7 +154,7 @@ class _Count:
         return self.stages, self.elected
 
     def _end_stage(self, action: str, subject: int | None, nt_change: int, loss_change: int,
-                   excluded: tuple[int, ...], note: str) -> None:
+                   excluded: tuple[int, ...], parts: list[Note]) -> None:
         """Rule 47, then rule 52, at the end of a stage; then record the stage."""
         elected = self._deem_elected()
         continuing = [c for c in range(self.n) if self.state[c] == _HOPEFUL]
@@ -194,11 +167,9 @@ class _Count:
             self.vacancies = 0
             self.pending.clear()
             elected += tuple(last)
-            words = _join([self.names[c] for c in last])
-            rule52 = (f"{words} deemed elected: as many continuing candidates as vacancies left, "
-                      f"no further transfer (rule 52)")
-            note = f"{note}; {rule52}" if note else rule52
-        self._record(action, subject, nt_change, loss_change, elected, excluded, note)
+            parts = parts + [(N_("%(names)s deemed elected: as many continuing candidates as vacancies left, "
+                                 "no further transfer (rule 52)"), {"names": self._names(last)})]
+        self._record(action, subject, nt_change, loss_change, elected, excluded, parts)
 
     def _deem_elected(self) -> tuple[int, ...]:
         """Rule 47: every continuing candidate at or over the quota is deemed elected."""
@@ -217,9 +188,9 @@ class _Count:
         """Rules 48 and 49: the largest surplus waiting, all its papers at truncated values."""
         top = max(self.votes[c] for c in self.pending)
         tied = [c for c in self.pending if self.votes[c] == top]
-        note = ""
+        parts: list[Note] = []
         if len(tied) > 1:
-            subject, note = self._break_tie(tied, highest=True)
+            subject, parts = self._break_tie(tied, highest=True)
         else:
             subject = tied[0]
         self.pending.remove(subject)
@@ -238,23 +209,23 @@ class _Count:
         loss = surplus - moved - nt
         self.non_transferable += nt
         self.loss += loss
-        self._end_stage("surplus", subject, nt, loss, (), note)
+        self._end_stage("surplus", subject, nt, loss, (), parts)
 
     def _exclude(self) -> None:
         """Rules 50 and 51: the lowest continuing candidate; all papers at their values."""
         continuing = [c for c in range(self.n) if self.state[c] == _HOPEFUL]
         low = min(self.votes[c] for c in continuing)
         tied = [c for c in continuing if self.votes[c] == low]
-        note = ""
+        parts: list[Note] = []
         if len(tied) > 1:
-            subject, note = self._break_tie(tied, highest=False)
+            subject, parts = self._break_tie(tied, highest=False)
         else:
             subject = tied[0]
         self.state[subject] = _EXCLUDED
         _, nt = self._move(subject, lambda value: value)
         self.votes[subject] = 0
         self.non_transferable += nt
-        self._end_stage("exclusion", subject, nt, 0, (subject,), note)
+        self._end_stage("exclusion", subject, nt, 0, (subject,), parts)
 
     def _move(self, source: int, value_of) -> tuple[int, int]:
         """Pass every paper of ``source`` to its next available preference (a continuing
@@ -278,40 +249,68 @@ class _Count:
 
     # -- ties --------------------------------------------------------------------------------
 
-    def _break_tie(self, tied: list[int], *, highest: bool) -> tuple[int, str]:
+    def _names(self, candidates) -> tuple[str, ...]:
+        return tuple(self.names[c] for c in candidates)
+
+    def _break_tie(self, tied: list[int], *, highest: bool) -> tuple[int, list[Note]]:
         """Rules 49(2)-(3) and 51(2): look back for the most recent stage at which the tied
         candidates had unequal votes; keep those at the top (surplus) or bottom (exclusion) and
-        look further back among them; still equal at every stage: by lot."""
-        names = self.names
-        what, most = ("surplus", "most") if highest else ("exclusion", "fewest")
-        rule, lot_rule = ("rule 49(2)", "rule 49(3)") if highest else ("rule 51(2)(a)", "rule 51(2)(b)")
+        look further back among them; still equal at every stage: by lot.  Returns the candidate
+        and the notes saying how: the first one names the tie, each look-back step says who had
+        the most (fewest) votes at which stage, and a lot says who was chosen among whom."""
         pool = sorted(tied)
-        steps: list[str] = []
+        parts: list[Note] = []
         for index in range(len(self.history) - 1, -1, -1):
             row = self.history[index]
             values = {row[c] for c in pool}
             if len(values) > 1:
                 target = max(values) if highest else min(values)
                 pool = [c for c in pool if row[c] == target]
-                who = _join([names[c] for c in pool])
-                steps.append(f"{'of those, ' if steps else ''}{who} had the {most} votes at the end of stage "
-                             f"{index + 1}, the most recent stage at which they differed")
+                params = {"names": self._names(pool), "stage": index + 1}
+                if not parts:
+                    params["tied"] = self._names(sorted(tied))
+                if highest and not parts:
+                    template = N_("tie for surplus between %(tied)s: %(names)s had the most votes at the "
+                                  "end of stage %(stage)d, the most recent stage at which they differed "
+                                  "(rule 49(2))")
+                elif highest:
+                    template = N_("of those, %(names)s had the most votes at the end of stage %(stage)d, "
+                                  "the most recent stage at which they differed (rule 49(2))")
+                elif not parts:
+                    template = N_("tie for exclusion between %(tied)s: %(names)s had the fewest votes at "
+                                  "the end of stage %(stage)d, the most recent stage at which they differed "
+                                  "(rule 51(2)(a))")
+                else:
+                    template = N_("of those, %(names)s had the fewest votes at the end of stage %(stage)d, "
+                                  "the most recent stage at which they differed (rule 51(2)(a))")
+                parts.append((template, params))
                 if len(pool) == 1:
                     break
-        head = f"tie for {what} between {_join([names[c] for c in sorted(tied)])}: "
         if len(pool) == 1:
-            return pool[0], head + "; ".join(steps) + f" ({rule})"
+            return pool[0], parts
         stage_number = len(self.stages) + 1
         chosen = random.Random(f"{self.seed}:{stage_number}:{','.join(map(str, pool))}").choice(pool)
-        looked = "; ".join(steps) + f" ({rule}); " if steps else ""
-        equal = _join([names[c] for c in pool])
-        return chosen, (head + looked + f"{equal} had equal votes at every stage; {names[chosen]} chosen by lot "
-                        f"({lot_rule}; seed {self.seed!r}, stage {stage_number})")
+        equal = {"names": self._names(pool)}
+        if parts:
+            parts.append((N_("%(names)s had equal votes at every stage"), equal))
+        elif highest:
+            parts.append((N_("tie for surplus between %(tied)s: %(names)s had equal votes at every stage"),
+                          {"tied": self._names(sorted(tied)), **equal}))
+        else:
+            parts.append((N_("tie for exclusion between %(tied)s: %(names)s had equal votes at every stage"),
+                          {"tied": self._names(sorted(tied)), **equal}))
+        lot = {"chosen": self.names[chosen], "seed": self.seed, "stage": stage_number}
+        if highest:
+            parts.append((N_("%(chosen)s chosen by lot (rule 49(3); seed %(seed)r, stage %(stage)d)"), lot))
+        else:
+            parts.append((N_("%(chosen)s chosen by lot (rule 51(2)(b); seed %(seed)r, stage %(stage)d)"),
+                          lot))
+        return chosen, parts
 
     # -- the record --------------------------------------------------------------------------
 
     def _record(self, action: str, subject: int | None, nt_change: int, loss_change: int,
-                elected: tuple[int, ...], excluded: tuple[int, ...], note: str) -> None:
+                elected: tuple[int, ...], excluded: tuple[int, ...], parts: list[Note]) -> None:
         previous = self.history[-1] if self.history else [0] * self.n
         now = list(self.votes)
         self.history.append(now)
@@ -321,8 +320,5 @@ class _Count:
             transfers=tuple(_dec(v - p) for v, p in zip(now, previous)),
             non_transferable=_dec(self.non_transferable), non_transferable_change=_dec(nt_change),
             loss=_dec(self.loss), loss_change=_dec(loss_change),
-            elected=elected, excluded=excluded, note=note))
+            elected=elected, excluded=excluded, note=render_parts(parts), parts=tuple(parts)))
 
-
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

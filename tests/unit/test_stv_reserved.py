@@ -105,7 +105,7 @@ def test_rule_text_is_one_plain_paragraph():
     assert "\n" not in RULE_TEXT
     for idea in ("reserved", "withdrawn", "next preference", "minimum"):
         assert idea in RULE_TEXT
-    assert reserved_module.__all__ == ["RULE_TEXT", "count_reserved"]
+    assert reserved_module.__all__ == ["RULE_TEXT", "check_reserved", "count_reserved"]
 
 
 @st.composite
