@@ -1,5 +1,7 @@
 """The returning officer's result sheet of an STV count, as data (:func:`rows`, for the page, the
-CSV and the PDF) and as a fixed-width text table for the command line (:func:`text`).
+CSV and the PDF) and as a fixed-width text table for the command line (:func:`text`); and the
+sheet of an approval or plurality count (:func:`tally_rows`, and :func:`text` of a
+:class:`~motions.counting.plurality.Tally`).
 
 The table (:func:`rows`), one list of strings per row, every row as long as the first:
 
@@ -14,19 +16,30 @@ The table (:func:`rows`), one list of strings per row, every row as long as the 
 * "Total": votes + non-transferable + loss, which is the valid ballots at every stage;
 * "Quota"; "Elected" and "Excluded": who, at which stage; "Note": how a tie was broken, rule 52.
 
+The table of a tally (:func:`tally_rows`): a header row ("Candidate", "Votes", "Result"); one
+row per candidate in ballot-paper order: the name, the votes (blank for a withdrawn candidate)
+and how it ended: "Elected", "Elected (reserved seat)", "Not elected" or "Withdrawn"; then
+"Valid ballots" and "Invalid ballots" with their numbers.
+
 Figures are the result's :class:`~decimal.Decimal` values written out in full (Scottish STV:
 five decimal places), never rounded.  Every label is in :data:`LABELS`, so the app can pass
 translated ones (``rows(result, labels=...)``, same keys; ``{name}`` and ``{stage}`` are filled in).
+The notes (a stage's note, the result's notes) are rendered from their translatable parts with
+the ``gettext`` given (English without one; see :mod:`motions.counting.stv`).
 
 Pure: standard library only.
 """
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Callable
 
-from motions.counting.stv import Result
+from motions.counting.stv import Result, render, render_parts
 
-__all__ = ["LABELS", "rows", "text"]
+if TYPE_CHECKING:
+    from motions.counting.plurality import Tally
+
+__all__ = ["LABELS", "rows", "tally_rows", "text"]
 
 LABELS: dict[str, str] = {
     "stage": "Stage",
@@ -54,6 +67,10 @@ LABELS: dict[str, str] = {
     "method": "Method",
     "method_scottish": "Scottish STV (Scottish Local Government Elections Order 2007, rules 45-52)",
     "method_meek": "Meek STV",
+    "method_approval": "Approval voting",
+    "method_plurality": "Plurality at large",
+    "elected_reserved": "Elected (reserved seat)",
+    "reserved_seats": "Reserved seats",
     "seats": "Seats",
     "valid": "Valid ballots",
     "invalid": "Invalid ballots",
@@ -77,7 +94,19 @@ def _action(stage, names, labels) -> str:
     return template.format(name=name)
 
 
-def rows(result: Result, labels: dict[str, str] = LABELS) -> list[list[str]]:
+def _stage_note(stage, gettext: Callable[[str], str] | None) -> str:
+    return render_parts(stage.parts, gettext) if stage.parts else stage.note
+
+
+def _notes(outcome, gettext: Callable[[str], str] | None) -> list[str]:
+    """The notes of a Result or a Tally, rendered with ``gettext``."""
+    if outcome.note_parts:
+        return [render(note, gettext) for note in outcome.note_parts]
+    return list(outcome.notes)
+
+
+def rows(result: Result, labels: dict[str, str] = LABELS,
+         gettext: Callable[[str], str] | None = None) -> list[list[str]]:
     """The stage-by-stage table (see the module docstring)."""
     L = {**LABELS, **labels}
     names = result.candidates
@@ -133,14 +162,60 @@ def rows(result: Result, labels: dict[str, str] = LABELS) -> list[list[str]]:
                                    ("; ".join(names[c] for c in s.elected), "")] + [""])
     table.append([L["excluded"]] + [cell for s in stages for cell in
                                     ("; ".join(names[c] for c in s.excluded), "")] + [""])
-    table.append([L["note"]] + [cell for s in stages for cell in (s.note, "")] + [""])
+    table.append([L["note"]] + [cell for s in stages for cell in (_stage_note(s, gettext), "")] + [""])
     return table
 
 
-def text(result: Result, labels: dict[str, str] = LABELS) -> str:
-    """The result sheet as fixed-width text: the figures of the count (method, seats, valid and
-    invalid ballots, quota, seed), the table without its note row, the notes, the elected."""
+def tally_rows(tally: Tally, labels: dict[str, str] = LABELS) -> list[list[str]]:
+    """The table of an approval or plurality count (see the module docstring)."""
     L = {**LABELS, **labels}
+    reserved = set(tally.reserved_elected)
+    elected = set(tally.elected)
+    table = [[L["candidate"], L["votes"], L["result"]]]
+    for c, name in enumerate(tally.candidates):
+        if c in tally.withdrawn:
+            table.append([name, "", L["withdrawn"]])
+            continue
+        end = (L["elected_reserved"] if c in reserved else L["elected"] if c in elected else L["not_elected"])
+        table.append([name, str(tally.votes[c]), end])
+    table.append([L["valid"], str(tally.valid), ""])
+    table.append([L["invalid"], str(tally.invalid), ""])
+    return table
+
+
+def _tally_text(tally: Tally, L: dict[str, str], gettext: Callable[[str], str] | None) -> str:
+    names = tally.candidates
+    lines = [
+        f"{L['method']}: {L.get(f'method_{tally.method}', tally.method)}",
+        f"{L['seats']}: {tally.seats}    {L['valid']}: {tally.valid}    {L['invalid']}: {tally.invalid}",
+        f"{L['seed']}: {tally.seed}",
+    ]
+    if tally.reserved:
+        lines.append(f"{L['reserved_seats']}: {tally.reserved} (" +
+                     ", ".join(names[c] for c in sorted(tally.group)) + ")")
+    if tally.withdrawn:
+        lines.append(f"{L['withdrawn']}: " + ", ".join(names[c] for c in sorted(tally.withdrawn)))
+    lines.append("")
+    table = tally_rows(tally, L)
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    for row in table:
+        lines.append(f"{row[0].ljust(widths[0])}  {row[1].rjust(widths[1])}  {row[2]}".rstrip())
+    notes = _notes(tally, gettext)
+    if notes:
+        lines += ["", f"{L['notes']}:"] + [f"  {note}" for note in notes]
+    lines += ["", f"{L['elected']}: " + ", ".join(names[c] for c in tally.elected)]
+    return "\n".join(lines) + "\n"
+
+
+def text(result: Result | Tally, labels: dict[str, str] = LABELS,
+         gettext: Callable[[str], str] | None = None) -> str:
+    """The result sheet as fixed-width text: the figures of the count (method, seats, valid and
+    invalid ballots, quota, seed), the table without its note row, the notes, the elected.  A
+    :class:`~motions.counting.plurality.Tally`'s: its figures, :func:`tally_rows`, the notes and
+    the elected."""
+    L = {**LABELS, **labels}
+    if not isinstance(result, Result):
+        return _tally_text(result, L, gettext)
     names = result.candidates
     method = L.get(f"method_{result.method}", result.method)
     lines = [
@@ -152,15 +227,16 @@ def text(result: Result, labels: dict[str, str] = LABELS) -> str:
     if result.withdrawn:
         lines.append(f"{L['withdrawn']}: " + ", ".join(names[c] for c in sorted(result.withdrawn)))
     lines.append("")
-    table = rows(result, labels)[:-1]  # the notes go below the table
+    table = rows(result, labels, gettext)[:-1]  # the notes go below the table
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         cells = [row[0].ljust(widths[0])]
         cells += [cell.rjust(width) for cell, width in zip(row[1:-1], widths[1:-1])]
         cells.append(row[-1].ljust(widths[-1]))
         lines.append("  ".join(cells).rstrip())
-    notes = [L["stage_note"].format(stage=s.number) + s.note for s in result.stages if s.note]
-    notes += list(result.notes)
+    notes = [L["stage_note"].format(stage=s.number) + _stage_note(s, gettext)
+             for s in result.stages if s.note]
+    notes += _notes(result, gettext)
     if notes:
         lines += ["", f"{L['notes']}:"] + [f"  {note}" for note in notes]
     lines += ["", f"{L['elected']}: " + ", ".join(names[c] for c in result.elected)]

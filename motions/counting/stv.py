@@ -39,8 +39,8 @@ from decimal import Decimal
 from typing import Callable, Sequence
 
 __all__ = ["Ballot", "Election", "Stage", "Result", "CountError", "Note", "N_", "is_note", "render",
-           "render_parts", "validate", "validate_notes", "check_election", "seats_error", "only_withdrawn_note",
-           "no_valid_ballot", "Prepared", "prepare", "check_invariant"]
+           "render_parts", "validate", "validate_notes", "check_election", "weight_error", "seats_error",
+           "only_withdrawn_note", "no_valid_ballot", "Prepared", "prepare", "check_invariant"]
 
 Note = tuple[str, dict]  # (an English template with %(name)s placeholders, its parameters)
 
@@ -181,6 +181,11 @@ class Result:
     note_parts: tuple[Note, ...] = field(default=(), hash=False)
 
 
+def weight_error(weight) -> CountError:
+    """The refusal of a ballot whose weight is not a whole number of papers (>= 0)."""
+    return CountError(N_("a ballot's weight must be a whole number of papers, not %(weight)r"), weight=weight)
+
+
 def validate_notes(candidates: Sequence[str],
                    ballots: Sequence[Ballot]) -> tuple[list[Ballot], int, list[Note]]:
     """:func:`validate`, with the reasons as notes."""
@@ -190,8 +195,7 @@ def validate_notes(candidates: Sequence[str],
     for ballot in ballots:
         weight = ballot.weight
         if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
-            raise CountError(N_("a ballot's weight must be a whole number of papers, not %(weight)r"),
-                             weight=weight)
+            raise weight_error(weight)
         if weight == 0:
             continue
         prefs = ballot.preferences

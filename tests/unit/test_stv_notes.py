@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import motions.counting
-from motions.counting import meek, reserved, scottish
+from motions.counting import meek, plurality, reserved, scottish
 from motions.counting.stv import (
     N_,
     Ballot,
@@ -105,6 +105,10 @@ REFUSED = [  # (a call that raises CountError)
                                     WOMEN, 1, meek.count),
     lambda: reserved.count_reserved(Election(STEERING.candidates, 2, (Ballot((3,), 5),)), WOMEN, 1,
                                     scottish.count),
+    lambda: plurality.count(STEERING, method="borda"),
+    lambda: plurality.count(Election(("A", "B"), 1, (Ballot((0, 1), 3),)), method="plurality"),
+    lambda: plurality.count(Election(("A", "B"), 1, (Ballot((0,), 1.5),)), method="approval"),
+    lambda: plurality.count(STEERING, method="approval", group=WOMEN, reserved=3),
 ]
 
 
@@ -281,6 +285,50 @@ def test_every_error_renders_to_its_message_and_passes_through_gettext():
     assert len(seen) >= 12
     nested = [e for e in errors() if e.template.startswith("the reserved count")]
     assert nested and render(nested[0].note, Wrapping()).startswith("<<the reserved count: <<no valid ballot")
+
+
+def tallies():
+    """Approval and plurality counts: invalid ballots of every kind, ties, reserved seats."""
+    faulty = Election(("A", "B", "C", "D"), 1, (
+        Ballot((0,), 5), Ballot((), 2), Ballot((0, 9), 1), Ballot((1, 1), 3), Ballot((2, 3), 1), Ballot((3,), 2),
+        Ballot((3, 2), 2), Ballot((1, 7), 1)), frozenset({3}))
+    single = Election(("A", "B", "C", "D"), 1, (
+        Ballot((0,), 5), Ballot((), 1), Ballot((0, 9), 1), Ballot((1, 1), 1), Ballot((2, 3), 1), Ballot((3,), 1)),
+        frozenset({3}))
+    tied = Election(("A", "B", "C", "D", "E"), 3, tuple(Ballot((c,), 3) for c in range(4)) + (Ballot((4,), 9),))
+    for seed in ("a", "b", "c"):
+        for method in plurality.METHODS:
+            yield plurality.count(faulty, method=method, seed=seed)
+            yield plurality.count(single, method=method, seed=seed)
+            yield plurality.count(tied, method=method, seed=seed)
+            yield plurality.count(Election(tied.candidates, 2, tied.ballots), method=method, seed=seed)
+            yield plurality.count(STEERING, method=method, seed=seed, group=WOMEN, reserved=1)
+            yield plurality.count(tied, method=method, seed=seed, group=frozenset({0, 1, 2}), reserved=1)
+            yield plurality.count(tied, method=method, seed=seed, group=frozenset({0, 1, 2}), reserved=2)
+
+
+def test_every_note_of_every_tally_renders_to_the_english_and_passes_through_gettext():
+    seen: set[str] = set()
+    for tally in tallies():
+        assert len(tally.notes) == len(tally.note_parts)
+        for english, note in zip(tally.notes, tally.note_parts):
+            check_rendering((note,), english, tally.candidates, tally.seed, False, seen)
+    assert {"1 empty ballot (no mark)", "%(n)d empty ballots (no mark)",
+            "1 invalid ballot marking an unknown candidate", "%(n)d invalid ballots marking an unknown candidate",
+            "1 invalid ballot marking a candidate more than once",
+            "%(n)d invalid ballots marking a candidate more than once",
+            "1 over-voted ballot (more marks than seats)", "%(n)d over-voted ballots (more marks than seats)",
+            "1 ballot set aside: it marks only withdrawn candidates",
+            "%(n)d ballots set aside: they mark only withdrawn candidates"} <= seen
+    assert {t for t in seen if "chosen by lot" in t} == {
+        "%(tied)s had equal votes (%(votes)d) for the last seat: %(chosen)s chosen by lot (seed %(seed)r)",
+        "%(tied)s had equal votes (%(votes)d) for the last %(places)d seats: %(chosen)s chosen by lot "
+        "(seed %(seed)r)",
+        "%(tied)s had equal votes (%(votes)d) for the last reserved seat: %(chosen)s chosen by lot "
+        "(seed %(seed)r)",
+        "%(tied)s had equal votes (%(votes)d) for the last %(places)d reserved seats: %(chosen)s chosen by lot "
+        "(seed %(seed)r)"}
+    assert plurality.RESERVED_RULE_TEXT in extracted()
 
 
 def test_validate_gives_its_reasons_as_notes_too():
