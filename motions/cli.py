@@ -270,14 +270,17 @@ def restore_command(file: Path, yes: bool) -> None:
 
 @click.command("count")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--method", type=click.Choice(["scottish", "meek"]), default="scottish", show_default=True,
-              help="Scottish STV (SSI 2007/42, rules 45-52) or Meek STV (Algorithm 123).")
+@click.option("--method", type=click.Choice(["scottish", "meek", "approval", "plurality"]),
+              default="scottish", show_default=True,
+              help="Scottish STV (SSI 2007/42, rules 45-52), Meek STV (Algorithm 123), approval voting or "
+                   "plurality at large (each ballot line's candidates read as its marks).")
 @click.option("--seed", help="The seed of the lot for ties (default: a new one, printed with the result).")
 def count_command(file: Path, method: str, seed: str | None) -> None:
-    """Count the ballots of a BLT FILE by single transferable vote and print the result sheet,
-    stage by stage. Touches no database: a count made elsewhere can be repeated here."""
-    from motions.counting import blt, meek, scottish, sheet
-    from motions.counting.stv import CountError
+    """Count the ballots of a BLT FILE by single transferable vote (stage by stage), approval
+    voting or plurality at large, and print the result sheet. Touches no database: a count made
+    elsewhere can be repeated here."""
+    from motions.counting import blt, meek, plurality, scottish, sheet
+    from motions.counting.stv import CountError, render
 
     try:
         text = file.read_bytes().decode("utf-8")
@@ -285,13 +288,16 @@ def count_command(file: Path, method: str, seed: str | None) -> None:
         raise click.ClickException(_("%(file)s is not UTF-8 text.", file=str(file))) from None
     try:
         election = blt.parse(text)
-        result = (meek if method == "meek" else scottish).count(election, seed=seed)
+        if method in plurality.METHODS:
+            result = plurality.count(election, method=method, seed=seed)
+        else:
+            result = (meek if method == "meek" else scottish).count(election, seed=seed)
     except blt.BltError as error:
         raise click.ClickException(_("%(file)s, line %(line)d: %(reason)s", file=str(file), line=error.line,
                                      reason=error.reason)) from None
     except CountError as error:
         raise click.ClickException(_("%(file)s cannot be counted: %(reason)s", file=str(file),
-                                     reason=str(error))) from None
+                                     reason=render(error.note, _))) from None
     if election.title:
         click.echo(election.title)
     click.echo(sheet.text(result), nl=False)

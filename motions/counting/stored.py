@@ -35,7 +35,8 @@ FORMAT = 1
 _RESULT_KEYS = ("method", "candidates", "seats", "valid", "invalid", "quota", "stages", "elected", "seed",
                 "withdrawn", "notes", "note_parts")
 _STAGE_KEYS = ("number", "action", "subject", "votes", "transfers", "non_transferable",
-               "non_transferable_change", "loss", "loss_change", "elected", "excluded", "note", "keep", "parts")
+               "non_transferable_change", "loss", "loss_change", "elected", "excluded", "note", "keep",
+               "parts")
 _TALLY_KEYS = ("method", "candidates", "seats", "valid", "invalid", "votes", "elected", "reserved_elected",
                "withdrawn", "seed", "notes", "note_parts", "group", "reserved")
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -244,7 +245,8 @@ def load(data: dict) -> Result | Tally:
         stages = tuple(_load_stage(s, f"the count['stages'][{i}]", n)
                        for i, s in enumerate(f.items("stages")))
         return Result(method=f.text("method"), candidates=names, seats=f.whole("seats"),
-                      valid=f.decimal("valid"), invalid=f.whole("invalid"), quota=f.decimal("quota"), stages=stages,
+                      valid=f.decimal("valid"), invalid=f.whole("invalid"), quota=f.decimal("quota"),
+                      stages=stages,
                       elected=f.candidates("elected", n), seed=f.text("seed"),
                       withdrawn=f.candidate_set("withdrawn", n), notes=f.names("notes"),
                       note_parts=f.notes("note_parts"))

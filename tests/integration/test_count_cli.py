@@ -1,4 +1,5 @@
-"""`motions count FILE.blt --method scottish|meek`: a count repeated from the command line."""
+"""`motions count FILE.blt --method scottish|meek|approval|plurality`: a count repeated from the
+command line."""
 from __future__ import annotations
 
 import re
@@ -59,3 +60,30 @@ def test_a_malformed_file_names_its_line_and_nothing_is_counted(app, tmp_path):
 def test_more_seats_than_candidates_cannot_be_counted(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["count", str(_write(tmp_path, BLT.replace("3 2\n", "3 4\n", 1)))])
     assert result.exit_code == 1 and "cannot be counted" in result.output, result.output
+
+
+def test_count_by_approval_and_plurality_reads_each_ballot_line_as_marks(app, tmp_path):
+    # approval: Ana 60, Ben 60 + 30 = 90, Cai 10: Ben and Ana
+    path = _write(tmp_path, BLT)
+    result = app.test_cli_runner().invoke(args=["count", str(path), "--method", "approval", "--seed", "a"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Method: Approval voting" in out and "Valid ballots: 100" in out and "Seed for any lot: a" in out
+    assert re.search(r"^Ana\s+60\s+Elected$", out, re.M) and re.search(r"^Ben\s+90\s+Elected$", out, re.M)
+    assert re.search(r"^Cai\s+10\s+Not elected$", out, re.M)
+    assert out.rstrip().endswith("Elected: Ben, Ana")
+    # plurality at large with one seat: the 60 papers marking Ana and Ben are over-voted
+    one_seat = _write(tmp_path, BLT.replace("3 2\n", "3 1\n", 1), "one.blt")
+    result = app.test_cli_runner().invoke(args=["count", str(one_seat), "--method", "plurality"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Method: Plurality at large" in out and "Invalid ballots: 60" in out
+    assert "60 over-voted ballots (more marks than seats)" in out
+    assert out.rstrip().endswith("Elected: Ben")
+
+
+def test_an_approval_count_that_cannot_be_made_says_why(app, tmp_path):
+    path = _write(tmp_path, BLT.replace("3 2\n", "3 4\n", 1))
+    result = app.test_cli_runner().invoke(args=["count", str(path), "--method", "approval"])
+    assert result.exit_code == 1
+    assert "cannot be counted: 4 seats to fill but only 3 candidates standing" in result.output
