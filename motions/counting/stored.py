@@ -28,7 +28,7 @@ from decimal import Decimal
 from motions.counting.plurality import Tally
 from motions.counting.stv import Note, Result, Stage, is_note
 
-__all__ = ["FORMAT", "dump", "load"]
+__all__ = ["FORMAT", "dump", "load", "dump_note", "load_note"]
 
 FORMAT = 1
 
@@ -99,6 +99,43 @@ def dump(outcome: Result | Tally) -> dict:
             "group": sorted(outcome.group), "reserved": outcome.reserved,
         }
     raise TypeError(f"only a Result or a Tally can be stored, not {type(outcome).__name__}")
+
+
+def dump_note(note: Note) -> list:
+    """One note, a :class:`~motions.counting.stv.CountError`'s for example (``error.note``), as
+    JSON-safe data: ``[template, params]``, nested notes likewise, names as lists.  An error's
+    params may hold what a count was wrongly given (``seats: '3'``): a float, bool or None stays,
+    anything else that is not text, a whole number, names or a note is kept as its ``repr``."""
+    template, params = note
+
+    def value(v):
+        if is_note(v):
+            return dump_note((v[0], v[1]))
+        if isinstance(v, (tuple, list)) and all(isinstance(x, str) for x in v):
+            return list(v)
+        if v is None or isinstance(v, (str, int, float, bool)):
+            return v
+        return repr(v)
+
+    return [template, {str(key): value(v) for key, v in params.items()}]
+
+
+def load_note(data) -> Note:
+    """The note :func:`dump_note` (or :func:`dump`) gave ``data`` for; :class:`ValueError` if it
+    is not ``[template, params]``."""
+    if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], str)
+            and isinstance(data[1], dict)):
+        raise ValueError(f"stored count: a note must be [template, params], not {data!r}")
+    template, params = data
+
+    def value(v):
+        if isinstance(v, list) and len(v) == 2 and isinstance(v[1], dict):
+            return load_note(v)
+        if isinstance(v, list):
+            return tuple(v)
+        return v
+
+    return (template, {key: value(v) for key, v in params.items()})
 
 
 # -- load -----------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ it; :func:`render` translates a template with a gettext function and fills it in
 :func:`render_parts` joins several (a stage's ``parts``) with the translated ``"; "``.  The
 params are ``str`` (a name, a decimal figure written out as in the tables, a seed), ``int``
 (counts, stage numbers), a tuple of names (joined with the translated ``", "`` and ``" and "``:
-"A, B and C") or, in an error only, another note (``"the reserved count: %(reason)s"``).  No
+"A, B and C") or, in an error only, another note (``"the reserved count: %(reason)s"``; also as
+the list ``[template, params]`` that JSON gives back: :mod:`motions.counting.stored`).  No
 ngettext: a sentence about "1 ballot" and one about "%(n)d ballots" are two templates, the core
 chooses.  ``Stage.note`` and ``Result.notes`` hold the English rendering (``render_parts(parts)``,
 ``render(note)``), alongside the notes themselves in ``Stage.parts`` and ``Result.note_parts``.
@@ -51,8 +52,9 @@ def N_(message: str) -> str:
 
 
 def is_note(value) -> bool:
-    """Whether a param's value is a note of its own (``(str, dict)``), not a tuple of names."""
-    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+    """Whether a param's value is a note of its own (``(str, dict)``, or ``[str, dict]`` as JSON
+    gives it back), not names: a list of names holds no dict."""
+    return (isinstance(value, (tuple, list)) and len(value) == 2 and isinstance(value[0], str)
             and isinstance(value[1], dict))
 
 
@@ -63,7 +65,7 @@ def _identity(message: str) -> str:
 def _value(value, gettext: Callable[[str], str]):
     """A parameter as it is filled in: names joined, a nested note rendered, a Decimal in full."""
     if is_note(value):
-        return render(value, gettext)
+        return render((value[0], value[1]), gettext)
     if isinstance(value, (list, tuple)):
         names = [str(v) for v in value]
         if len(names) <= 1:

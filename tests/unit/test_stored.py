@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from motions.counting import meek, plurality, reserved, scottish, stored
 from motions.counting.plurality import Tally
-from motions.counting.stv import Ballot, CountError, Election, Result, Stage
+from motions.counting.stv import Ballot, CountError, Election, Result, Stage, render
 
 NAMES = ("M1", "M2", "M3", "W1", "W2", "W3")
 STEERING = Election(NAMES, 3, (
@@ -231,8 +231,27 @@ def test_only_results_and_tallies_are_dumped_and_params_must_be_storable():
 
 
 def test_the_stored_form_is_what_the_module_docstring_says():
-    assert stored.FORMAT == 1 and stored.__all__ == ["FORMAT", "dump", "load"]
+    assert stored.FORMAT == 1 and stored.__all__ == ["FORMAT", "dump", "load", "dump_note", "load_note"]
     stage_fields = {f.name for f in dataclasses.fields(Stage)}
     assert set(stored.dump(RESULT)["stages"][0]) == stage_fields
     assert set(stored.dump(RESULT)) == {f.name for f in dataclasses.fields(Result)} | {"format", "kind"}
     assert set(stored.dump(TALLY)) == {f.name for f in dataclasses.fields(Tally)} | {"format", "kind"}
+
+
+def test_an_errors_note_is_stored_through_json_and_still_renders():
+    e = Election(NAMES, 2, (Ballot((0,), 5), Ballot((1,), 4)))
+    with pytest.raises(CountError) as caught:
+        reserved.count_reserved(e, WOMEN, 1, scottish.count, seed="x")
+    error = caught.value
+    data = json.loads(json.dumps(stored.dump_note(error.note)))
+    assert data == ["the reserved count: %(reason)s", {"reason": ["no valid ballot: there is nothing to count", {}]}]
+    assert stored.load_note(data) == error.note
+    assert render(stored.load_note(data)) == render(data) == str(error)  # render takes the JSON form too
+    with pytest.raises(CountError) as caught:
+        scottish.count(Election(NAMES, "3", ()))
+    odd = stored.dump_note(caught.value.note)
+    assert odd == ["an election needs at least one seat to fill (seats: %(seats)r)", {"seats": "3"}]
+    assert stored.dump_note(("%(x)s", {"x": Decimal("1.5"), "names": ("A", "B")})) == [
+        "%(x)s", {"x": "Decimal('1.5')", "names": ["A", "B"]}]
+    with pytest.raises(ValueError, match="must be \\[template, params\\]"):
+        stored.load_note(["x"])
