@@ -141,3 +141,50 @@ def poll_action(action: str):
         return wrapper
 
     return decorator
+
+
+def election_action(action: str):
+    """For views with an `election_id` argument: sets g.election (and g.meeting, g.membership, g.roles)."""
+    from motions.elections.models import Election
+    from motions.meetings.models import Meeting
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            election = db.session.get(Election, kwargs["election_id"])
+            if election is None:
+                abort(404)
+            _enter_meeting(db.session.get(Meeting, election.meeting_id), action)
+            g.election = election
+            return view(*args, **kwargs)
+
+        wrapper.permission = action
+        return wrapper
+
+    return decorator
+
+
+def candidate_action(action: str):
+    """For views with a `candidate_id` argument: sets g.candidate and g.election."""
+    from motions.elections.models import Candidate, Election
+    from motions.meetings.models import Meeting
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            candidate = db.session.get(Candidate, kwargs["candidate_id"])
+            if candidate is None:
+                abort(404)
+            election = db.session.get(Election, candidate.election_id)
+            _enter_meeting(db.session.get(Meeting, election.meeting_id), action)
+            g.candidate, g.election = candidate, election
+            return view(*args, **kwargs)
+
+        wrapper.permission = action
+        return wrapper
+
+    return decorator

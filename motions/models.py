@@ -7,3 +7,4 @@ from motions.audit.models import AuditEntry, AuditHead  # noqa: F401
 from motions.polls.models import Ballot, Poll, PollTally, Proxy  # noqa: F401
 from motions.live.models import MeetingEvent  # noqa: F401
 from motions.debate.models import Comment, Speaker, SpeakersList  # noqa: F401
+from motions.elections.models import Candidate, CandidateSeconder, Election, ElectionPaper, ElectionVoter  # noqa: F401

@@ -55,6 +55,14 @@ ACTIONS: dict[str, frozenset[str]] = {
     "poll.vote": frozenset({DELEGATE}),  # present delegates; a proxy holder also for the giver
     "proxy.view": frozenset({CHAIR, SECRETARY}),
     "proxy.manage": frozenset({SECRETARY}),
+    # elections: nominations, ranked or marked secret ballots, the count
+    "election.view": EVERYONE,  # the election, its candidates, turnout, the result sheet, the papers once counted
+    "election.manage": frozenset({CHAIR}),  # set up, open and close nominations and ballots, void, import papers
+    "election.nominate": frozenset({DELEGATE, CHAIR}),  # a delegate while nominations are open; the chair enters
+    "election.second": frozenset({DELEGATE}),  # not one's own nomination: the operation checks that
+    # withdraw a candidate or change their statement: the candidate, their nominator or the chair (the operation)
+    "candidate.change": EVERYONE,
+    "election.vote": frozenset({DELEGATE}),  # present delegates; a proxy holder also for the giver
     # the record of proceedings: every amendment, how it was decided, the votes
     "record.view": EVERYONE,
     # the audit log: every state change, who made it and when

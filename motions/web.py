@@ -27,6 +27,7 @@ def init_app(app) -> None:
     from motions.auth.views import bp as auth_bp
     from motions.debate.views import bp as debate_bp
     from motions.documents.views import bp as documents_bp
+    from motions.elections.views import bp as elections_bp
     from motions.exports.views import bp as exports_bp
     from motions.meetings.views import bp as meetings_bp
     from motions.polls.views import bp as polls_bp
@@ -39,6 +40,7 @@ def init_app(app) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(debate_bp)
     app.register_blueprint(polls_bp)
+    app.register_blueprint(elections_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

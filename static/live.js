@@ -8,7 +8,8 @@
      replaces el's content. At most one fetch per element per 300 ms, with a trailing fetch so that
      the last state always shows. Only the outermost matching element is fetched (it brings its
      inner regions along). A region holding a focused form field waits until the field loses focus.
-   - <el data-turnout-poll="ID">: takes the "voted" number of poll.turnout events directly.
+   - <el data-turnout-poll="ID"> / <el data-turnout-election="ID">: takes the "voted" number of
+     poll.turnout / election.turnout events directly.
    - <span class="countdown" data-ends-at="ISO-8601 UTC">: ticks every second (mm:ss, "00:00" and the
      class "over" once the time is up).
    - If the stream fails and stays down, every live region is fetched every 3 s until a stream
@@ -46,14 +47,15 @@
   var root = document.querySelector("[data-events]");
   if (!root || !window.fetch) { return; }
 
-  var turnouts = {};  // poll id -> the highest "voted" seen (counts only grow while a poll is open)
+  var turnouts = {};  // "poll:ID" / "election:ID" -> the highest "voted" seen (counts only grow while open)
   var thousands = function (n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); };
-  var setTurnout = function (poll, voted) {
+  var setTurnout = function (what, id, voted) {
     if (typeof voted !== "number") { return; }
-    if (turnouts[poll] !== undefined && turnouts[poll] > voted) { voted = turnouts[poll]; }
-    turnouts[poll] = voted;
+    var key = what + ":" + id;
+    if (turnouts[key] !== undefined && turnouts[key] > voted) { voted = turnouts[key]; }
+    turnouts[key] = voted;
     var text = thousands(voted);
-    each(document.querySelectorAll('[data-turnout-poll="' + poll + '"]'), function (el) {
+    each(document.querySelectorAll("[data-turnout-" + what + '="' + id + '"]'), function (el) {
       if (el.textContent !== text) { el.textContent = text; }
     });
   };
@@ -107,14 +109,13 @@
         return;
       }
       el.innerHTML = html;  // server-rendered, escaped by the templates
-      for (var poll in turnouts) {
-        if (Object.prototype.hasOwnProperty.call(turnouts, poll)) {
-          each(el.querySelectorAll('[data-turnout-poll="' + poll + '"]'), function (t) {
-            var shown = parseInt(t.textContent.replace(/,/g, ""), 10);
-            if (isNaN(shown) || shown < turnouts[poll]) { t.textContent = thousands(turnouts[poll]); }
-          });
-        }
-      }
+      Object.keys(turnouts).forEach(function (key) {
+        var parts = key.split(":");
+        each(el.querySelectorAll("[data-turnout-" + parts[0] + '="' + parts[1] + '"]'), function (t) {
+          var shown = parseInt(t.textContent.replace(/,/g, ""), 10);
+          if (isNaN(shown) || shown < turnouts[key]) { t.textContent = thousands(turnouts[key]); }
+        });
+      });
       tick();
     }).catch(function () {
       st.busy = false;  // offline for a moment: the next event or the fallback tries again
@@ -139,7 +140,10 @@
 
   var handle = function (event) {
     if (!event || typeof event.kind !== "string") { return; }
-    if (event.kind === "poll.turnout" && event.poll !== undefined) { setTurnout(event.poll, event.voted); }
+    if (event.kind === "poll.turnout" && event.poll !== undefined) { setTurnout("poll", event.poll, event.voted); }
+    if (event.kind === "election.turnout" && event.election !== undefined) {
+      setTurnout("election", event.election, event.voted);
+    }
     regionsFor(event.kind).forEach(schedule);
   };
 

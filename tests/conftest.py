@@ -288,6 +288,57 @@ class Factory:
             assert poll.result["outcome"] == "carried"
             return poll.id
 
+    def election(self, slug: str, *, title: str = "Steering Committee", seats: int = 3, method: str = "scottish",
+                 candidates: tuple[str, ...] = (), state: str | None = None, **settings) -> int:
+        """An election made by the operation, with `candidates` entered by the chair (standing at
+        once); state "nominating" opens nominations, "nominations_closed" closes them again."""
+        from motions.elections import operations as elections
+        from motions.meetings import operations
+
+        with self.app.app_context():
+            election = elections.create_election(operations.get_meeting(slug), None, title=title, seats=seats,
+                                                 method=method, **settings)
+            election_id = election.id
+        for name in candidates:
+            self.candidate(election_id, name)
+        with self.app.app_context():
+            from motions.extensions import db
+            from motions.elections.models import Election
+
+            election = db.session.get(Election, election_id)
+            if state in ("nominating", "nominations_closed"):
+                elections.open_nominations(election, None)
+            if state == "nominations_closed":
+                elections.close_nominations(election, None)
+            return election_id
+
+    def candidate(self, election_id: int, name: str, *, in_group: bool = False, statement: str = "",
+                  person_id: int | None = None) -> int:
+        """A candidate entered by the meeting's chair (a chair is added to the meeting if it has none)."""
+        from motions.auth.models import Person
+        from motions.elections import operations as elections
+        from motions.elections.models import Election
+        from motions.extensions import db
+        from motions.meetings.models import Membership
+
+        with self.app.app_context():
+            election = db.session.get(Election, election_id)
+            chair = next((m.person_id for m in db.session.execute(
+                db.select(Membership).where(Membership.meeting_id == election.meeting_id)).scalars()
+                if "chair" in m.roles), None)
+            slug = election_id and db.session.get(Election, election_id).meeting_id
+        if chair is None:
+            from motions.meetings.models import Meeting
+
+            with self.app.app_context():
+                slug = db.session.get(Meeting, slug).slug
+            chair = self.person(slug, "chair")
+        with self.app.app_context():
+            election = db.session.get(Election, election_id)
+            candidate = elections.nominate(election, db.session.get(Person, chair), name=name, person_id=person_id,
+                                           in_group=in_group, statement=statement)
+            return candidate.id
+
     def token(self, email: str, password: str = PASSWORD) -> str:
         from motions.auth import operations as auth_ops
 

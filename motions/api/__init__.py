@@ -199,7 +199,21 @@ def _child_scopes() -> dict:
         from motions.debate.models import Comment
         return Comment
 
+    def election():
+        from motions.elections.models import Election
+        return Election
+
+    def candidate():
+        from motions.elections.models import Candidate
+        return Candidate
+
+    def candidate_meeting(row):
+        from motions.elections.models import Election
+        return db.session.get(Election, row.election_id).meeting_id
+
     return {
+        "election_id": (election, "election", lambda: _("There is no such election."), lambda row: row.meeting_id),
+        "candidate_id": (candidate, "candidate", lambda: _("There is no such candidate."), candidate_meeting),
         "poll_id": (poll, "poll", lambda: _("There is no such poll."), lambda row: row.meeting_id),
         "speaker_id": (speaker, "speaker", lambda: _("There is no such request to speak."),
                        lambda row: row.speakers_list.meeting_id),

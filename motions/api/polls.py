@@ -189,7 +189,7 @@ def remove_proxy(slug, giver_id):
 
 @route("/meetings/<slug>/floor", "POST", action="floor.set",
        summary="Take up an item (what the projector shows): an amendment, a document or a poll; null clears it",
-       body=obj({"item_type": {"type": ["string", "null"], "enum": ["amendment", "document", "poll", None]},
+       body=obj({"item_type": {"type": ["string", "null"], "enum": ["amendment", "document", "poll", "election", None]},
                  "item_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_INT}}, ["item_type"]),
        response=obj({"item_type": NS, "item_id": NI}), errors=(400, 401, 403, 404, 413, 422))
 def floor(slug):

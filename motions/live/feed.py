@@ -171,37 +171,77 @@ def stream(engine, meeting_id: int, after: int, *, duration: float = 30.0, inter
         hub.unsubscribe()
 
 
+# Turnout events, coalesced per subject: each turnout kind and the key naming its subject. Counts
+# are keyed by (kind, subject id).
+TURNOUT_KINDS = {"poll.turnout": "poll", "election.turnout": "election"}
+
+
+def _voter_table(kind: str):
+    if kind == "poll.turnout":
+        from motions.polls.models import Ballot
+
+        return Ballot.__table__.c.poll_id
+    from motions.elections.models import ElectionVoter
+
+    return ElectionVoter.__table__.c.election_id
+
+
 def poll_counts(connection, poll_ids) -> dict[int, int]:
     """The number of ballots in each of these polls, now."""
-    from motions.polls.models import Ballot
-
-    table = Ballot.__table__
-    poll_ids = sorted(set(poll_ids))
-    if not poll_ids:
-        return {}
-    return dict(connection.execute(select(table.c.poll_id, func.count()).where(table.c.poll_id.in_(poll_ids))
-                                   .group_by(table.c.poll_id)).all())
+    return {ident: n for (_kind, ident), n in turnout_of(connection, [("poll.turnout", p) for p in poll_ids]).items()}
 
 
-def coalesce_turnout(events: list[dict], counts: dict[int, int]) -> list[dict]:
-    """One turnout event per poll, the last, with the poll's count from `counts` (read after the
-    events, so it includes every ballot they announce); other events as they are."""
-    last: dict[int, dict] = {}
+def turnout_of(connection, subjects) -> dict[tuple[str, int], int]:
+    """How many have voted, now, in each (turnout kind, subject id): polls' ballots, elections' voters."""
+    out: dict[tuple[str, int], int] = {}
+    for kind in TURNOUT_KINDS:
+        ids = sorted({ident for k, ident in subjects if k == kind and isinstance(ident, int)})
+        if not ids:
+            continue
+        column = _voter_table(kind)
+        for ident, n in connection.execute(select(column, func.count()).where(column.in_(ids)).group_by(column)):
+            out[(kind, ident)] = n
+        for ident in ids:
+            out.setdefault((kind, ident), 0)
+    return out
+
+
+def turnout_subjects(events) -> list[tuple[str, int]]:
+    """The (turnout kind, subject id) of the turnout events among `events` (dicts or feed rows)."""
+    found = []
     for event in events:
-        if event["kind"] == "poll.turnout":
-            last[event["poll"]] = event
+        kind = event["kind"] if isinstance(event, dict) else event.kind
+        key = TURNOUT_KINDS.get(kind)
+        if key is None:
+            continue
+        data = event if isinstance(event, dict) else (event.data if isinstance(event.data, dict) else {})
+        if data.get(key) is not None:
+            found.append((kind, data[key]))
+    return found
+
+
+def coalesce_turnout(events: list[dict], counts: dict) -> list[dict]:
+    """One turnout event per poll or election, the last, with its count from `counts` (keyed by
+    (kind, id), read after the events, so it includes every ballot they announce); other events as
+    they are."""
+    last: dict[tuple[str, int], dict] = {}
+    for event in events:
+        key = TURNOUT_KINDS.get(event["kind"])
+        if key is not None:
+            last[(event["kind"], event.get(key))] = event
     if not last:
         return events
     out = []
     for event in events:
-        if event["kind"] != "poll.turnout":
+        key = TURNOUT_KINDS.get(event["kind"])
+        if key is None:
             out.append(event)
-        elif last[event["poll"]] is event:
-            out.append({**event, "voted": counts.get(event["poll"], 0)})
+        elif last[(event["kind"], event.get(key))] is event:
+            out.append({**event, "voted": counts.get((event["kind"], event.get(key)), 0)})
     return out
 
 
 def turnout_counts(connection, events: list[dict]) -> list[dict]:
-    """Coalesce a batch's turnout events, with each poll's count read now from the database."""
-    polls = [event["poll"] for event in events if event["kind"] == "poll.turnout"]
-    return coalesce_turnout(events, poll_counts(connection, polls)) if polls else events
+    """Coalesce a batch's turnout events, with each count read now from the database."""
+    subjects = turnout_subjects(events)
+    return coalesce_turnout(events, turnout_of(connection, subjects)) if subjects else events

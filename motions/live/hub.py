@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from motions.live.feed import _EVENT, BATCH, Cursor, last_id, poll_counts
+from motions.live.feed import _EVENT, BATCH, Cursor, last_id, turnout_of, turnout_subjects
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ START_WINDOW = 200  # at start, ids this far below the newest are watched for a 
 class Batch(NamedTuple):
     seq: int
     rows: tuple  # the feed rows (every meeting's) the hub saw for the first time, in id order
-    counts: dict  # poll id -> ballots, read after the rows, for the polls with turnout rows
+    counts: dict  # (turnout kind, poll or election id) -> voters, read after the rows, for those with turnout rows
 
 
 class Lagged(Exception):
@@ -211,9 +211,8 @@ class Hub:
                 rows += cursor.fresh(got)
                 if len(got) < BATCH:
                     break
-            polls = [row.data.get("poll") if isinstance(row.data, dict) else None
-                     for row in rows if row.kind == "poll.turnout"]
-            counts = poll_counts(connection, [p for p in polls if p is not None]) if polls else {}
+            subjects = turnout_subjects(rows)
+            counts = turnout_of(connection, subjects) if subjects else {}
         self.reads += 1
         if rows:
             with self._condition:

@@ -337,23 +337,24 @@ def save_person(data: dict, *, organiser: bool | None = None) -> Person:
 
 # ---------------------------------------------------------------- the floor
 
-FLOOR_ITEMS = ("amendment", "document", "poll")
+FLOOR_ITEMS = ("amendment", "document", "poll", "election")
 
 
 def set_floor(meeting: Meeting, item_type, item_id, *, by: Person | None = None) -> Meeting:
-    """What the chair has taken up, which the projector shows: an amendment, a document, a poll
-    (item_type None clears the floor)."""
+    """What the chair has taken up, which the projector shows: an amendment, a document, a poll,
+    an election (item_type None clears the floor)."""
     from motions.amendments.models import Amendment
     from motions.documents.models import Document
+    from motions.elections.models import Election
     from motions.polls.models import Poll
 
     if item_type in (None, ""):
         item_type, item_id = None, None
     else:
         if item_type not in FLOOR_ITEMS:
-            raise ValidationFailed(_("Choose an amendment, a document or a poll."),
+            raise ValidationFailed(_("Choose an amendment, a document, a poll or an election."),
                                    fields={"item_type": _("Choose one of: %(choices)s.", choices=", ".join(FLOOR_ITEMS))})
-        model = {"amendment": Amendment, "document": Document, "poll": Poll}[item_type]
+        model = {"amendment": Amendment, "document": Document, "poll": Poll, "election": Election}[item_type]
         thing = db.session.get(model, item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) \
             and 1 <= item_id <= 2**31 - 1 else None
         owner = None

@@ -382,7 +382,7 @@ def decide(amendment_id):
 def _floor(meeting: Meeting) -> dict:
     """The item on the floor, with what the console and the projector show of it."""
     item = {"type": meeting.item_type, "amendment": None, "document": None, "poll": None, "pv": None,
-            "reader": None, "speakers": ("meeting", meeting.id)}
+            "reader": None, "speakers": ("meeting", meeting.id), "election": None, "ev": None, "result": None}
     if meeting.item_type == "poll" and meeting.item_id:
         poll = db.session.get(Poll, meeting.item_id)
         if poll is not None:
@@ -391,6 +391,14 @@ def _floor(meeting: Meeting) -> dict:
                 item["amendment"] = db.session.get(Amendment, poll.amendment_id)
             elif poll.document_id is not None:
                 item["document"] = db.session.get(Document, poll.document_id)
+    elif meeting.item_type == "election" and meeting.item_id:
+        from motions.elections import reading as election_reading
+        from motions.elections.models import Election
+
+        election = db.session.get(Election, meeting.item_id)
+        if election is not None:
+            item["election"], item["ev"] = election, election_reading.view(election, None)
+            item["result"] = election_reading.result(election)
     elif meeting.item_type == "amendment" and meeting.item_id:
         item["amendment"] = db.session.get(Amendment, meeting.item_id)
     elif meeting.item_type == "document" and meeting.item_id:
@@ -415,6 +423,11 @@ def _floor_choices(meeting: Meeting) -> list:
         pairs.append((f"amendment:{a.id}", f"{text[:100]} ({label(AMENDMENT_STATUS_LABELS, a.status)})"))
     for d in meeting.documents:
         pairs.append((f"document:{d.id}", _("Document: %(title)s", title=d.title)[:120]))
+    from motions.elections.operations import elections
+
+    for e in elections(meeting):
+        if e.state.value != "void":
+            pairs.append((f"election:{e.id}", _("Election: %(title)s", title=e.title)[:120]))
     return choices(pairs)
 
 
@@ -438,7 +451,7 @@ def chair(slug):
     form = FloorForm()
     form.item.choices = _floor_choices(meeting)
     form.next.data = "chair"
-    if meeting.item_type in ("amendment", "document"):
+    if meeting.item_type in ("amendment", "document", "election"):
         form.item.data = f"{meeting.item_type}:{meeting.item_id}"
     return render_template("polls/chair.html", floor_form=form, **context)
 
@@ -462,6 +475,8 @@ def set_floor(slug):
         return redirect(url_for("amendments.view", amendment_id=meeting.item_id))
     if form.next.data != "chair" and meeting.item_type == "poll" and meeting.item_id:
         return redirect(url_for("polls.view", poll_id=meeting.item_id))
+    if form.next.data != "chair" and meeting.item_type == "election" and meeting.item_id:
+        return redirect(url_for("elections.view", election_id=meeting.item_id))
     return redirect(url_for("polls.chair", slug=slug))
 
 
