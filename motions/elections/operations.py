@@ -694,7 +694,7 @@ def count_papers(election: Election, on_ballot: list[Candidate], grouped, seed: 
             base["reserved_ids"] = [ids[c] for c in tally.reserved_elected]
             valid, invalid = tally.valid, tally.invalid
     except CountError as error:
-        base["error"] = [getattr(error, "template", str(error)), getattr(error, "params", {})]
+        base["error"] = stored.dump_note(error.note)
         base["invalid"] = papers_total  # nothing could be counted
         return base
     base["counts"] = [{"part": part, "outcome": stored.dump(outcome)} for part, outcome in parts]

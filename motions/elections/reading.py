@@ -166,30 +166,18 @@ def result(election: Election) -> ResultView | None:
         outcome = stored.load(part["outcome"])
         ids = list(data["candidate_ids"])
         kind = "tally" if type(outcome).__name__ == "Tally" else "stv"
-        if kind == "tally":
-            table = sheet.tally_rows(outcome, labels)
-        else:
-            translated = _translate_stages(outcome)
-            table = sheet.rows(translated, labels)
+        table = sheet.tally_rows(outcome, labels) if kind == "tally" else sheet.rows(outcome, labels, gettext=_)
         counts.append(CountView(part=part["part"], part_label=str(PART_LABELS.get(part["part"], part["part"])),
                                 kind=kind, outcome=outcome, candidate_ids=ids, table=table,
                                 notes=[render_note(n) for n in getattr(outcome, "note_parts", ())]))
     reserved = set(data.get("reserved_ids", []))
-    error = render_note(data["error"]) if data.get("error") else None
+    error = render_note(stored.load_note(data["error"])) if data.get("error") else None
     return ResultView(method=data["method"], method_label=method_label(data["method"]), seed=data.get("seed", ""),
                       papers=data.get("papers", 0), valid=data.get("valid", 0), invalid=data.get("invalid", 0),
                       error=error,
                       elected=[{"candidate_id": cid, "name": names.get(cid, "?"), "reserved": cid in reserved}
                                for cid in data.get("elected_ids", [])],
                       counts=counts)
-
-
-def _translate_stages(outcome):
-    """The count with each stage's note in the reader's language (the sheet prints Stage.note)."""
-    from dataclasses import replace
-
-    stages = tuple(replace(stage, note=render_stage_note(stage)) for stage in outcome.stages)
-    return replace(outcome, stages=stages)
 
 
 def result_json(election: Election) -> dict | None:
