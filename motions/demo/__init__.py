@@ -46,6 +46,7 @@ def load_demo(*, amendments: bool = False) -> list[tuple[str, str, str]]:
         docs.set_state(document, "open")
     if amendments:
         _demo_amendments(meeting)
+    _demo_election(meeting)
     return [(", ".join(r.roles), r.email, PASSWORD) for r in rows]
 
 
@@ -81,3 +82,31 @@ def _demo_amendments(meeting: Meeting) -> None:
                   text="Defend Chinese, Tibetan, Uyghur and Hong Kong students and workers in the UK against "
                        "surveillance and intimidation by agents of the Chinese state.",
                   title="Transnational repression", reason="Our members are watched and threatened here too.")
+
+
+def _demo_election(meeting: Meeting) -> None:
+    """The Steering Committee election the meeting ends with: five seats by Scottish STV, at least
+    two for women; nominations open, four delegates nominated and seconded."""
+    from motions.elections import operations as elections
+    from motions.elections.models import Election
+
+    if db.session.execute(db.select(Election.id).where(Election.meeting_id == meeting.id).limit(1)).first():
+        return
+    chair = _person("chair@example.org")
+    election = elections.create_election(meeting, chair, title="Steering Committee", seats=5, method="scottish",
+                                         reserved_seats=2, reserved_group="women")
+    elections.open_nominations(election, chair)
+    nominations = [
+        ("delegate1@example.org", "delegate2@example.org", "delegate3@example.org", False,
+         "Organiser with Power to Hongkongers; I will build links with the unions in every region."),
+        ("delegate3@example.org", "delegate4@example.org", "delegate5@example.org", True,
+         "I will make sure the campaign reaches every trades council."),
+        ("delegate6@example.org", "delegate6@example.org", "delegate7@example.org", True,
+         "Workers' rights in China and here are one struggle."),
+        ("delegate4@example.org", "delegate8@example.org", "delegate1@example.org", False,
+         "Tibetan workers and students need a voice on the committee."),
+    ]
+    for candidate_email, nominator_email, seconder_email, woman, statement in nominations:
+        candidate = elections.nominate(election, _person(nominator_email), person_id=_person(candidate_email).id,
+                                       statement=statement, in_group=woman)
+        elections.second(candidate, _person(seconder_email))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from motions.access import candidate_action, election_action, meeting_action
@@ -357,8 +358,9 @@ def nominate(election_id):
     if candidate.state.value == "standing":
         flash(_("%(name)s is nominated and standing.", name=candidate.name), "info")
     else:
-        flash(_("%(name)s is nominated; the nomination stands once it has %(n)d seconders.", name=candidate.name,
-                n=operations.seconders_needed(candidate)), "info")
+        flash(ngettext("%(name)s is nominated; the nomination stands once it has %(num)d seconder.",
+                       "%(name)s is nominated; the nomination stands once it has %(num)d seconders.",
+                       operations.seconders_needed(candidate), name=candidate.name), "info")
     return _back(election)
 
 

@@ -73,7 +73,7 @@ def test_from_setting_up_to_the_result_sheet(app, client, auth, hall):
     auth.login("d1@h.org")
     page = post(client, f"/elections/{eid}/nominate", {"person_id": str(people["d2"]), "statement": "Organiser."},
                 follow_redirects=True)
-    assert any("the nomination stands once it has 1 seconders" in f for f in flashes(page))
+    assert any("the nomination stands once it has 1 seconder." in f for f in flashes(page))
     auth.logout()
     auth.login("d3@h.org")
     with app.app_context():
