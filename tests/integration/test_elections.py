@@ -308,3 +308,34 @@ def test_the_audit_log_records_the_election_and_verifies(world, factory):
         assert closed.data["elected"] == ["Ann Able"] and closed.data["seed"] == election(w, eid).seed
         # no audit entry per ballot: the log never says who voted how
         assert not any("ballot" in a for a in actions)
+
+
+def test_only_empty_ballots_close_with_the_reason_and_nobody_elected(world, factory):
+    w = world
+    eid, ids = open_election(w, factory, seats=1)
+    with w.app.app_context():
+        for who in ("d1", "d2"):
+            elections.cast_ballot(eid, person(w, who), [])
+        e = election(w, eid)
+        elections.close_ballots(e, person(w, "chair"))
+        result = reading.result(e)
+        assert e.state is ElectionState.closed
+        assert result.error and "no valid ballot" in result.error
+        assert result.elected == [] and result.papers == 2 and result.invalid == 2
+
+
+def test_the_live_feed_says_how_many_have_voted_in_an_election(world, factory):
+    """election.turnout events are coalesced per election with the count read after them (as polls' are)."""
+    from motions.live import feed
+
+    w = world
+    eid, ids = open_election(w, factory, seats=1)
+    with w.app.app_context():
+        start = feed.last_id(db.session.connection())
+        for who in ("d1", "d2", "d3"):
+            elections.cast_ballot(eid, person(w, who), [ids["Ann Able"]])
+        cursor = feed.Cursor(meetings.get_meeting(w.slug).id, start)
+        with db.engine.connect() as connection:
+            events = feed.turnout_counts(connection, cursor.fetch(connection))
+    turnout = [e for e in events if e["kind"] == "election.turnout"]
+    assert len(turnout) == 1 and turnout[0]["election"] == eid and turnout[0]["voted"] == 3
