@@ -1,0 +1,173 @@
+"""The server CPU of each request of the load suite's browse + submit mix, without a server.
+
+The browse scenario's data (bench/load.py `seed`: a 200-clause platform with 3,000 amendments) is
+built once in a SQLite file and copied for each run; the app answers through Flask's test client,
+signed in as a delegate with a cookie session (the browsers) or a bearer token (the API users), as
+bench/load_users.py sends them. Per request type: the CPU time of the process (time.process_time)
+per request, median and mean over BENCH_PROFILE_REQUESTS requests (after a few to warm the
+process's memos), and the mix's mean weighted by how often the load suite sends each type.
+The app is frozen as a gunicorn worker freezes it (gunicorn.conf.py's post_worker_init; --no-freeze
+leaves that out). No WSGI server: gunicorn adds its own share (the load suite's trivial request,
+GET /api/v1/meetings/{slug}, costs 3.4 ms of server CPU, 1.7 ms here).
+
+  python -m bench.browse_profile                 the table
+  python -m bench.browse_profile --profile NAME  cProfile of one request type (NAME: inline, amendment,
+                                                 list, platform, preview, propose, trivial), top 40
+  python -m bench.browse_profile --profile NAME --pyinstrument   the same as pyinstrument's call tree
+Settings (environment): BENCH_PROFILE_DB (the seeded file, default /tmp/motions-browse-profile.sqlite3;
+built when missing), BENCH_PROFILE_REQUESTS (200), BENCH_CLAUSES (200), BENCH_AMENDMENTS (3000).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import runpy
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# requests per second of each type in the load suite's measured window (500 browsers, 100 submitters)
+WEIGHTS = {"inline": 23.5, "amendment": 7.8, "platform": 4.4, "list": 4.0, "preview": 4.3, "propose": 4.1}
+NAMES = {"inline": "page script: an amendment inline", "amendment": "page: an amendment",
+         "platform": "page: the platform", "list": "page: all amendments", "preview": "API: preview an amendment",
+         "propose": "API: propose an amendment", "trivial": "GET /api/v1/meetings/{slug} (the ceiling's)"}
+
+
+def seeded(path: Path, clauses: int, amendments: int) -> dict:
+    """The browse scenario's data in `path` (built when missing), and what the requests need."""
+    import json
+
+    from bench import load
+
+    meta = path.with_suffix(".json")
+    if not path.exists() or not meta.exists():
+        tmp = path.with_suffix(".building")
+        tmp.unlink(missing_ok=True)
+        started = time.monotonic()
+        data = load.seed(f"sqlite:///{tmp}", delegates=2000, clauses=clauses, amendments=amendments, browsers=20)
+        print(f"seeded {tmp} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        tmp.replace(path)  # load.seed closed its connections: nothing is left in a -wal file
+        meta.write_text(json.dumps(data))
+    return json.loads(meta.read_text())
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", choices=sorted(NAMES), help="cProfile one request type")
+    parser.add_argument("--pyinstrument", action="store_true", help="with --profile: pyinstrument's tree instead "
+                        "(pip install pyinstrument)")
+    parser.add_argument("--only", help="comma-separated request types to time")
+    parser.add_argument("--no-freeze", action="store_true", help="leave out gunicorn.conf.py's post_worker_init "
+                        "(gc.freeze once the app is loaded), which the served app gets")
+    args = parser.parse_args(argv)
+    n = int(os.environ.get("BENCH_PROFILE_REQUESTS") or 200)
+    source = Path(os.environ.get("BENCH_PROFILE_DB") or "/tmp/motions-browse-profile.sqlite3")
+    data = seeded(source, int(os.environ.get("BENCH_CLAUSES") or 200), int(os.environ.get("BENCH_AMENDMENTS") or 3000))
+
+    from bench import amendments as platform_bench
+    from bench import load, vote_storm
+    from bench.common import ROOT
+
+    with tempfile.TemporaryDirectory(prefix="browse-profile-") as tmp:
+        db = Path(tmp) / "run.sqlite3"
+        shutil.copyfile(source, db)  # proposals change the data: each run starts from the seed
+        os.environ["MOTIONS_SECURE_COOKIES"] = "0"
+        from motions import create_app
+
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}", "SECRET_KEY": vote_storm.SECRET})
+        if not args.no_freeze:  # what a gunicorn worker does once it has loaded the app
+            runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"](None)
+        browser = app.test_client()
+        page = browser.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        answer = browser.post("/login", data={"email": data["emails"][0], "password": load.PASSWORD,
+                                              "csrf_token": token})
+        assert answer.status_code == 302, answer.status_code
+        api = app.test_client()
+        bearer = {"Authorization": f"Bearer {data['tokens'][-1]}"}
+        rng = random.Random(7)
+        document = data["document"]
+        proposals = f"/api/v1/documents/{document}/amendments"
+
+        def body():
+            clause_id, text = rng.choice(data["clauses"])
+            return {"clause_id": clause_id, "kind": "modify", "text": platform_bench.edit(text, rng)}
+
+        requests = {
+            "inline": lambda: browser.get(f"/amendments/{rng.choice(data['amendments'])}/redline"),
+            "amendment": lambda: browser.get(f"/amendments/{rng.choice(data['amendments'])}"),
+            "platform": lambda: browser.get(f"/documents/{document}"),
+            "list": lambda: browser.get(f"/documents/{document}/amendments"),
+            "preview": lambda: api.post(f"{proposals}/preview", json=body(), headers=bearer),
+            "propose": lambda: api.post(proposals, json=body(), headers=bearer),
+            "trivial": lambda: api.get(f"/api/v1/meetings/{load.SLUG}", headers=bearer),
+        }
+        expected = {"propose": 201}
+        if args.profile:
+            import cProfile
+            import pstats
+
+            for _ in range(5):
+                requests[args.profile]()
+            if args.pyinstrument:
+                from pyinstrument import Profiler
+
+                sampler = Profiler(interval=0.0002)
+                with sampler:
+                    for _ in range(max(10, n // 4)):
+                        requests[args.profile]()
+                print(sampler.output_text(unicode=True, show_all=False))
+                return 0
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(max(10, n // 4)):
+                requests[args.profile]()
+            profiler.disable()
+            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats.print_stats(40)
+            stats.sort_stats("tottime").print_stats(30)
+            areas: dict[str, float] = {}
+            for (filename, _line, _function), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+                found = re.search(r"site-packages/([A-Za-z0-9_]+)", filename)
+                area = (found.group(1) if found else "templates" if "/templates/" in filename else
+                        "motions" if "/motions/" in filename else "python" if "python3" in filename else filename)
+                areas[area] = areas.get(area, 0.0) + tottime
+            print("own time by package (s):")
+            for area, seconds in sorted(areas.items(), key=lambda kv: -kv[1])[:15]:
+                print(f"  {area:<30} {seconds:.3f}")
+            return 0
+        chosen = args.only.split(",") if args.only else list(requests)
+        results = {}
+        for name in chosen:
+            call = requests[name]
+            for _ in range(5):  # warm: the process's memos, the database's pages
+                response = call()
+                assert response.status_code == expected.get(name, 200), (name, response.status_code)
+            times, size = [], 0
+            for _ in range(n if name != "propose" else max(20, n // 4)):
+                start = time.process_time()
+                response = call()
+                times.append((time.process_time() - start) * 1000)
+                size = len(response.data)
+                assert response.status_code == expected.get(name, 200), (name, response.status_code)
+            results[name] = (statistics.median(times), statistics.fmean(times), size)
+        print(f"CPU per request (time.process_time; Flask test client; {n} requests each; SQLite"
+              f"{'; no gc.freeze' if args.no_freeze else ''})\n")
+        print("| request | per s in the load suite | median ms | mean ms | KB |")
+        print("|---|---:|---:|---:|---:|")
+        for name, (median, mean, size) in results.items():
+            rate = WEIGHTS.get(name)
+            print(f"| {NAMES[name]} | {rate if rate else '–'} | {median:.1f} | {mean:.1f} | {size / 1024:.0f} |")
+        if all(name in results for name in WEIGHTS):
+            mix = sum(results[k][1] * w for k, w in WEIGHTS.items()) / sum(WEIGHTS.values())
+            print(f"| **the mix** (weighted by the rates) | {sum(WEIGHTS.values()):.1f} | | **{mix:.1f}** | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
