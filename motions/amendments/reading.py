@@ -2,18 +2,26 @@
 
 Nothing here writes. A `Reader` caches the clause layouts of the versions it needs, so a list of
 3,000 amendments wraps each clause once and never recomputes a diff (the diff is stored).
+
+What the pages list is read as columns (`_select`: the session's connection, without the ORM's
+handling of each row), not as model objects: the rows read like the model where the pages use
+them (a clause's number, text and lines; an amendment's number, kind, ranges ...).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
+
+from flask_babel import get_locale
+from sqlalchemy import bindparam
 
 from motions.i18n import gettext
 
 from motions.amendments.models import PENDING, Amendment, AmendmentKind, AmendmentStatus, Seconding
 from motions.amendments import operations
-from motions.amendments.operations import clause_row, clause_rows
 from motions.auth.models import Person
-from motions.documents.models import ClauseText, Document
+from motions.documents.models import ClauseText, Document, DocumentVersion
 from motions.extensions import db
 from motions.text.collisions import Candidate, collision_groups, find_collisions
 from motions.text.lines import wrap
@@ -21,19 +29,78 @@ from motions.text.summary import redline, summary
 
 
 def positions(document: Document) -> dict[int, int]:
-    """Each clause's place in the current version."""
-    return {cid: row.position for cid, row in clause_rows(document.id, document.current_version).items()}
+    """Each clause's place in the current version (two columns, not the clauses)."""
+    return dict(db.session.execute(
+        db.select(ClauseText.clause_id, ClauseText.position).join(DocumentVersion, ClauseText.version_id == DocumentVersion.id)
+        .where(DocumentVersion.document_id == document.id, DocumentVersion.number == document.current_version)
+    ).all())
 
 
 def order_key(amendment: Amendment, where: dict[int, int]) -> tuple:
     """The order of business: by place in the text; at one place the most far-reaching first (a
     deletion of the clause before changes inside it); new clauses after the clause they follow."""
-    if amendment.kind is AmendmentKind.insert_after:
-        place = where.get(amendment.clause_id, len(where)) if amendment.clause_id is not None else -1
-        return (place, 1, 0, 0, amendment.id)
-    place = where.get(amendment.clause_id, len(where))
     ranges = amendment.ranges or [[0, 0]]
-    return (place, 0, ranges[0][0], -ranges[-1][1], amendment.id)
+    return _order_key(amendment.kind is AmendmentKind.insert_after, amendment.clause_id, ranges[0][0],
+                      ranges[-1][1], amendment.id, where)
+
+
+def _order_key(new_clause: bool, clause_id: int | None, start: int, end: int, amendment_id: int,
+               where: dict[int, int]) -> tuple:
+    """order_key from its parts: a new clause or not, the clause, where the change starts and ends."""
+    if new_clause:
+        return (where.get(clause_id, len(where)) if clause_id is not None else -1, 1, 0, 0, amendment_id)
+    return (where.get(clause_id, len(where)), 0, start, -end, amendment_id)
+
+
+def span(ranges_json: str | None) -> tuple[int, int]:
+    """Where a change starts and ends (the first start and the last end of its ranges, (0, 0) for
+    none), from the ranges column as stored: '[[3, 9], [20, 25]]' gives (3, 25). A long list is put
+    in order without decoding 3,000 JSON lists."""
+    try:
+        return (int(ranges_json.lstrip("[ ").partition(",")[0]),
+                int(ranges_json.rstrip("] ").rpartition(",")[2]))
+    except (AttributeError, ValueError):  # None, "[]", "null", or a spelling not foreseen: decode it
+        ranges = (json.loads(ranges_json) if ranges_json else None) or [[0, 0]]
+        return ranges[0][0], ranges[-1][1]
+
+
+def _select(statement, parameters: dict | None = None):
+    """The rows of a select of columns, run on the session's connection (in its transaction, after
+    the flush a session.execute would do) without the ORM's handling of each row: a list of 3,000
+    amendments spends most of its time there otherwise. The columns keep their types (an enum
+    column gives the enum, a JSON column the decoded value)."""
+    session = db.session()
+    session.flush()
+    return session.connection().execute(statement, parameters or {})
+
+
+# a version's clauses as the pages read them (not ClauseText objects), with the version's line width
+_CLAUSES = (db.select(ClauseText.clause_id, ClauseText.position, ClauseText.kind, ClauseText.number, ClauseText.text,
+                      ClauseText.first_line, ClauseText.last_line, DocumentVersion.line_width)
+            .join(DocumentVersion, ClauseText.version_id == DocumentVersion.id)
+            .where(DocumentVersion.document_id == bindparam("document_id"),
+                   DocumentVersion.number == bindparam("version")))
+_VERSION_CLAUSES = _CLAUSES.order_by(ClauseText.position)
+_ONE_CLAUSE = _CLAUSES.where(ClauseText.clause_id == bindparam("clause_id"))
+# the pending amendments of some clauses, as collisions are worked out from them
+_PENDING_COLUMNS = (Amendment.id, Amendment.number, Amendment.clause_id, Amendment.base_version, Amendment.kind,
+                    Amendment.ranges)
+_PENDING_OF_CLAUSES = (db.select(*_PENDING_COLUMNS)
+                       .where(Amendment.document_id == bindparam("document_id"), Amendment.status.in_(PENDING),
+                              Amendment.clause_id.in_(bindparam("clauses", expanding=True)))
+                       .order_by(Amendment.id))
+
+
+@lru_cache(maxsize=8192)
+def _summary(kind: str, ops: tuple, text: str | None, width: int, first_line: int, anchor_line: int | None,
+             language: str) -> str:
+    """The instruction for a change (summary()), once per process for the same change of the same
+    clause text at the same width and place, in one language: every argument is content, nothing
+    that can change under the key. `language` is the request's: the sentences are translated
+    through it."""
+    if kind == "insert_after":
+        return summary("insert_after", ops, [], 0, anchor_line=anchor_line, gettext=gettext)
+    return summary(kind, ops, wrap(text, width), first_line, gettext=gettext)
 
 
 @dataclass
@@ -63,13 +130,22 @@ class Reader:
     def where(self) -> dict[int, int]:
         """Each clause's place in the current version (loaded when an order is needed)."""
         if self._where is None:
-            self._where = positions(self.document)
+            current = self._rows.get(self.document.current_version)
+            self._where = ({cid: row.position for cid, row in current.items()} if current is not None
+                           else positions(self.document))
         return self._where
 
     # ----- layouts
     def rows(self, version: int) -> dict[int, ClauseText]:
+        """A version's clauses by clause id, in order (light rows: clause_id, position, kind, number,
+        text, first_line, last_line)."""
         if version not in self._rows:
-            self._rows[version] = clause_rows(self.document.id, version)
+            found = {r.clause_id: r for r in _select(_VERSION_CLAUSES, {"document_id": self.document.id,
+                                                                         "version": version})}
+            for r in found.values():  # the version's width came with its clauses
+                self._widths.setdefault(version, r.line_width)
+                break
+            self._rows[version] = found
         return self._rows[version]
 
     def width(self, version: int) -> int:
@@ -88,7 +164,10 @@ class Reader:
             return self._rows[version].get(clause_id)
         key = (version, clause_id)
         if key not in self._single:  # one amendment on its own: one clause, not the whole version
-            self._single[key] = clause_row(self.document.id, version, clause_id)
+            row = self._single[key] = _select(_ONE_CLAUSE, {"document_id": self.document.id, "version": version,
+                                                            "clause_id": clause_id}).first()
+            if row is not None:  # its version's width came with it
+                self._widths.setdefault(version, row.line_width)
         return self._single[key]
 
     def preload(self, found: dict[tuple[int, int], ClauseText], pairs) -> None:
@@ -111,9 +190,11 @@ class Reader:
     def describe(self, kind: str, ops, clause_id: int | None, version: int) -> str:
         """The conference-paper instruction for a change to a clause at a version."""
         row = self._row(version, clause_id)
+        language = str(get_locale() or "")
         if kind == "insert_after":
-            return summary("insert_after", ops, [], 0, anchor_line=row.last_line if row else None, gettext=gettext)
-        return summary(kind, ops, self.wrapped(version, row), row.first_line, gettext=gettext)
+            return _summary("insert_after", tuple(map(tuple, ops)), None, 0, 0, row.last_line if row else None,
+                            language)
+        return _summary(kind, tuple(map(tuple, ops)), row.text, self.width(version), row.first_line, None, language)
 
     def redline_of(self, kind: str, ops, clause_id: int | None, version: int):
         """The clause's lines with the change marked, or [] for a new clause (shown whole)."""
@@ -146,9 +227,8 @@ class Reader:
     # ----- collisions among the pending amendments of the document
     def collisions(self) -> dict[int, list[int]]:
         if self._collisions is None:
-            pending = db.session.execute(
-                db.select(Amendment.id, Amendment.number, Amendment.clause_id, Amendment.base_version,
-                          Amendment.kind, Amendment.ranges)
+            pending = _select(
+                db.select(*_PENDING_COLUMNS)
                 .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING))
                 .order_by(Amendment.id)
             ).all()
@@ -184,15 +264,13 @@ class Reader:
         if self._collisions is not None or not wanted:
             return [p for c in clause_ids for p in self._pending.get(c, [])]
         ids = [c for c in wanted if c is not None]
-        where = Amendment.clause_id.in_(ids) if ids else db.false()
-        if None in wanted:
-            where = db.or_(where, Amendment.clause_id.is_(None))
-        pending = db.session.execute(
-            db.select(Amendment.id, Amendment.number, Amendment.clause_id, Amendment.base_version,
-                      Amendment.kind, Amendment.ranges)
-            .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING), where)
-            .order_by(Amendment.id)
-        ).all()
+        if None in wanted:  # new clauses at the start of the document (rare): a query of its own making
+            where = db.or_(Amendment.clause_id.in_(ids) if ids else db.false(), Amendment.clause_id.is_(None))
+            pending = _select(db.select(*_PENDING_COLUMNS)
+                              .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING), where)
+                              .order_by(Amendment.id)).all()
+        else:
+            pending = _select(_PENDING_OF_CLAUSES, {"document_id": self.document.id, "clauses": ids}).all()
         self.numbers.update({p.id: p.number for p in pending})
         found = self._collide(pending)
         for clause_id in wanted:
@@ -210,14 +288,12 @@ class Reader:
                 db.select(Amendment.number).where(Amendment.id == amendment_id)).scalar_one()
         return self.numbers[amendment_id]
 
-    def would_collide(self, clause_id, base_version: int, kind: str, ranges) -> list[Amendment]:
-        """The pending amendments a proposal not yet stored would collide with (for the live preview)."""
+    def would_collide(self, clause_id, base_version: int, kind: str, ranges) -> list:
+        """The pending amendments a proposal not yet stored would collide with (for the live preview),
+        as rows (id, number, clause_id, base_version, kind, ranges)."""
         if clause_id is None:
             return []
-        pending = db.session.execute(
-            db.select(Amendment).where(Amendment.document_id == self.document.id, Amendment.clause_id == clause_id,
-                                       Amendment.status.in_(PENDING)).order_by(Amendment.id)
-        ).scalars().all()
+        pending = _select(_PENDING_OF_CLAUSES, {"document_id": self.document.id, "clauses": [clause_id]}).all()
         probe = Candidate(key=0, clause=clause_id, base=base_version, kind=kind, ranges=[tuple(r) for r in ranges])
         found = find_collisions([probe] + [Candidate(key=a.id, clause=a.clause_id, base=a.base_version,
                                                      kind=a.kind.value, ranges=[tuple(r) for r in a.ranges or []])
@@ -239,18 +315,22 @@ class Reader:
                                                        .where(Person.organisation == f.organisation)))
         return query
 
-    def order(self, filters: Filters | None = None) -> list:
-        """Every amendment the filters let through, in the order of business, as the least that
-        can be put in that order (id, number, clause, kind, ranges, status): what a page of a long
-        list is cut from before the page's own amendments are read whole."""
-        query = (db.select(Amendment.id, Amendment.number, Amendment.clause_id, Amendment.kind, Amendment.ranges,
-                           Amendment.status).where(Amendment.document_id == self.document.id))
-        found = db.session.execute(self._filtered(query, filters or Filters())).all()
-        return sorted(found, key=lambda a: order_key(a, self.where))
+    def order(self, filters: Filters | None = None) -> list[int]:
+        """The ids of every amendment the filters let through, in the order of business: what a
+        page of a long list is cut from before the page's own amendments are read whole. Read as
+        the least that puts them in order (no ORM, the kind as stored, the ranges as their JSON
+        text: span() reads where a change starts and ends without decoding the list)."""
+        query = (db.select(Amendment.id, Amendment.clause_id, db.type_coerce(Amendment.kind, db.String),
+                           db.cast(Amendment.ranges, db.Text)).where(Amendment.document_id == self.document.id))
+        where, new_clause = self.where, AmendmentKind.insert_after.name
+        keys = [_order_key(kind == new_clause, clause_id, *span(ranges), amendment_id, where)
+                for amendment_id, clause_id, kind, ranges in _select(self._filtered(query, filters or Filters()))]
+        keys.sort()
+        return [key[-1] for key in keys]
 
     def movers(self) -> list[_Ref]:
         """Everyone who moved an amendment to the document, by name (the list's filter)."""
-        found = db.session.execute(
+        found = _select(
             db.select(Person.id, Person.name, Person.organisation).where(Person.id.in_(
                 db.select(Amendment.mover_id).where(Amendment.document_id == self.document.id)))
             .order_by(Person.name, Person.id)).all()
@@ -297,12 +377,12 @@ class Reader:
             query = query.where(Amendment.id.in_(ids))
             seconds = seconds.where(Seconding.amendment_id.in_(ids))
             composited = composited.where(Amendment.composite_id.in_(ids))
-        found = [Row(r, with_text) for r in db.session.execute(query)]
+        found = [Row(r, with_text) for r in _select(query)]
         by_id = {r.id: r for r in found}
-        for amendment_id, pid, name, organisation in db.session.execute(seconds).all():
+        for amendment_id, pid, name, organisation in _select(seconds).all():
             if amendment_id in by_id:
                 by_id[amendment_id].seconds.append(_Seconding(pid, _Ref(pid, name, organisation)))
-        for original, made in db.session.execute(composited).all():
+        for original, made in _select(composited).all():
             if made in by_id:
                 by_id[made].originals.append(_Ref(original, "", ""))
         for row in found:
@@ -321,7 +401,7 @@ class Reader:
     def of_clause(self, clause_id: int | None) -> list:
         """Light rows (no diff) of one clause's amendments (None: new clauses at the start), in
         the order of business: what the document page loads when a clause's list is opened."""
-        rows = db.session.execute(
+        rows = _select(
             db.select(Amendment.id, Amendment.clause_id, Amendment.number, Amendment.status, Amendment.kind,
                       Amendment.title, Amendment.ranges, Person.name.label("mover"))
             .outerjoin(Person, Amendment.mover_id == Person.id)
@@ -334,7 +414,7 @@ class Reader:
     def by_clause(self) -> dict[int | None, list]:
         """Light rows (no diff) of every amendment, per clause, in the order of business: what the
         document page needs for its badges and toggles, in one query."""
-        rows = db.session.execute(
+        rows = _select(
             db.select(Amendment.id, Amendment.clause_id, Amendment.number, Amendment.status, Amendment.kind,
                       Amendment.title, Amendment.ranges, Person.name.label("mover"))
             .outerjoin(Person, Amendment.mover_id == Person.id)
@@ -353,7 +433,7 @@ class Reader:
 
     def counts_by_clause(self) -> dict[int, tuple[int, int]]:
         """(pending amendments, all amendments) per clause, for the badges of the document page."""
-        rows = db.session.execute(
+        rows = _select(
             db.select(Amendment.clause_id, Amendment.status, db.func.count())
             .where(Amendment.document_id == self.document.id).group_by(Amendment.clause_id, Amendment.status)
         ).all()

@@ -150,7 +150,7 @@ def index(document_id):
     order = reader.order(filters)
     per_page = current_app.config["AMENDMENTS_PER_PAGE"]
     number, pages = _page_number(len(order), per_page)
-    ids = [a.id for a in order[(number - 1) * per_page:number * per_page]]
+    ids = order[(number - 1) * per_page:number * per_page]
     shown = reader.amendments(filters, with_text=False, ids=ids)
     pending = reader.load_collisions({a.clause_id for a in shown if a.status in PENDING})
     groups = reader.groups_among(pending)
