@@ -345,7 +345,9 @@ def _http_error(error: HTTPException):
 
 
 def init_app(app) -> None:
-    from motions.api import amendments, debate, documents, exports, meetings, openapi, polls  # noqa: F401  (register the routes)
+    from motions.api import (  # noqa: F401  (register the routes)
+        amendments, debate, documents, elections, exports, meetings, openapi, polls,
+    )
 
     csrf.exempt(bp)  # bearer requests need no CSRF; cookie requests are checked in authenticate()
     app.register_blueprint(bp)

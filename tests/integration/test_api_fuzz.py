@@ -3,8 +3,8 @@
 
 The world has data, so that paths with ids reach real rows: a meeting in session with a chair, a
 secretary, an organiser and delegates holding bearer tokens, an open platform with clauses and
-amendments, a motion still in draft, polls (a draft one and an open one), a speakers list, a comment
-and a proxy. Ids in paths and bodies are drawn half the time from those rows.
+amendments, a motion still in draft, polls (a draft one and an open one), a speakers list, a comment,
+a proxy, and elections (one taking nominations, one with its ballots open, one counted). Ids in paths and bodies are drawn half the time from those rows.
 
 Every response must be no 5xx; every error must have the contract's body (api-v1.md, "Errors");
 responses must match what /api/v1/openapi.json says of them (status codes, media types, schemas);
@@ -63,6 +63,7 @@ PLATFORM = (
     "We defend the commons.\n"
 )
 MOTION = "Close the tax havens.\nFund the public schools.\n"
+BLT = '2 1\n3 1 2 0\n2 2 0\n1 0\n0\n"Tam"\n"Una"\n"Tellers"\n'
 
 
 # ------------------------------------------------------------------ the world
@@ -72,6 +73,7 @@ def world(app, factory):
     from motions.auth.models import Person
     from motions.debate import operations as debate
     from motions.documents.models import Document
+    from motions.elections import operations as elections
     from motions.meetings import operations as meetings
     from motions.polls import operations as polls
 
@@ -102,14 +104,25 @@ def world(app, factory):
     w.deletion = factory.amendment(w.doc, w.ann.id, clause["Rents"], kind="delete")
     w.draft_poll = factory.poll(slug, amendment_id=w.admitted)
     w.free_poll = factory.poll(slug, title="Break for lunch?")
+    # elections: one taking nominations, one with its ballots open, one counted (from a BLT file)
+    w.nominating = factory.election(slug, title="Steering Committee", seats=1, candidates=("Xavier", "Yolanda"),
+                                    state="nominating")
+    w.voting = factory.election(slug, title="Auditors", seats=2, method="approval", candidates=("Kim", "Lee", "Max"))
+    w.counted = factory.election(slug, title="Tellers", seats=1)
     with app.app_context():
         meeting = meetings.get_meeting(slug)
+        ann = db.session.get(Person, w.ann.id)
         meetings.set_meeting_state(meeting, "in_session")
         for key in ("ann", "ben", "cat"):
             meetings.set_attendance(meeting, meetings.get_membership(meeting, getattr(w, key).id), True)
         polls.open_poll(polls.get_poll(w.free_poll), None, confirm_without_quorum=True)
         polls.set_proxy(meeting, None, w.cat.id, w.ben.id)
-        ann = db.session.get(Person, w.ann.id)
+        w.nominated = elections.nominate(elections.get_election(w.nominating), ann, person_id=w.ben.id).id
+        elections.open_ballots(elections.get_election(w.voting), None, confirm_without_quorum=True)
+        elections.import_blt(elections.get_election(w.counted), None, BLT)
+        w.candidates = [c.id for e in (w.nominating, w.voting, w.counted)
+                        for c in elections.get_election(e).candidates]
+        w.on_ballot = [c.id for c in elections.get_election(w.voting).candidates]
         w.speaker = debate.request_to_speak(meeting, ann, "meeting", meeting.id, "for").id
         w.comment = debate.post_comment(meeting, ann, "document", w.doc, "A fine platform.").id
         db.session.remove()
@@ -123,6 +136,9 @@ def world(app, factory):
         # a composite's originals, a poll's subject
         "amendment_ids": st.lists(st.sampled_from([w.submitted, w.seconded, w.admitted]), min_size=2, max_size=3,
                                   unique=True),
+        "election_id": [w.nominating, w.voting, w.counted], "candidate_id": w.candidates,
+        # a ballot: candidates of the open election, none twice; an import: a well-formed file
+        "preferences": st.lists(st.sampled_from(w.on_ballot), max_size=3, unique=True), "blt": [BLT],
         "subject": st.sampled_from([{"type": "amendment", "id": w.admitted}, {"type": "document", "id": w.doc},
                                     {"type": "none"}]),
     }

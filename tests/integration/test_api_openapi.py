@@ -128,6 +128,7 @@ def world(factory):
     open_id = factory.document(slug, "# Aims\n\nFirst clause.\n\n- an item\n", title="Open", state="open")
     amendment_id = factory.amendment(open_id, everyone, replace=("First", "Our first"))
     poll_id = factory.poll(slug, title="A free question")
+    election_id = factory.election(slug, candidates=("Ann", "Ben"))
     with factory.app.app_context():
         from motions.auth.models import Person
         from motions.debate import operations as debate
@@ -137,8 +138,12 @@ def world(factory):
         meeting, person = get_meeting(slug), db.session.get(Person, everyone)
         comment_id = debate.post_comment(meeting, person, "amendment", amendment_id, "A comment.").id
         speaker_id = debate.request_to_speak(meeting, person, "amendment", amendment_id, "for").id
+        from motions.elections.operations import get_election
+
+        candidate_id = get_election(election_id).candidates[0].id
     return SimpleNamespace(slug=slug, doc_id=doc_id, open_id=open_id, amendment_id=amendment_id, poll_id=poll_id,
-                           person_id=everyone, comment_id=comment_id, speaker_id=speaker_id,
+                           person_id=everyone, comment_id=comment_id, speaker_id=speaker_id, election_id=election_id,
+                           candidate_id=candidate_id,
                            headers={"Authorization": f"Bearer {factory.token('all@example.org')}"})
 
 
@@ -192,7 +197,8 @@ def test_required_request_fields_are_enforced(client, spec, world):
     """Each field the description calls required, when left out, is named in a 422."""
     concrete = {"{slug}": world.slug, "{document_id}": str(world.doc_id), "{amendment_id}": str(world.amendment_id),
                 "{poll_id}": str(world.poll_id), "{giver_id}": str(world.person_id),
-                "{comment_id}": str(world.comment_id), "{speaker_id}": str(world.speaker_id)}
+                "{comment_id}": str(world.comment_id), "{speaker_id}": str(world.speaker_id),
+                "{election_id}": str(world.election_id), "{candidate_id}": str(world.candidate_id)}
     checked = 0
     for path, item in spec["paths"].items():
         for method, op in item.items():

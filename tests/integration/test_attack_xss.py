@@ -420,6 +420,8 @@ def _urls(rule: str, world: dict, *, all_ids: bool) -> list[str]:
         "speaker_id": [1],
         "comment_id": [1],
         "giver_id": [1],
+        "election_id": world.get("elections", [1]),
+        "candidate_id": world.get("candidates", [1]),
     }
     urls = [rule]
     for name in names:

@@ -132,8 +132,13 @@ def world(app, factory):
     open_id = factory.document(SLUG, DOCUMENT, title="Open platform", state="open")
     amendment_id = factory.amendment(open_id, other, replace=("rights", "equal rights"))
     poll_id = factory.poll(SLUG, title="Matrix question")  # a draft: every poll route has one to act on
+    # an election taking nominations, with a candidate entered by the chair: every election and candidate
+    # route has one
+    election_id = factory.election(SLUG, title="Matrix election", seats=1, state="nominating")
+    candidate_id = factory.candidate(election_id, "Matrix Candidate")
     return {"slug": SLUG, "document_id": document_id, "clause_id": clause_id, "person_id": other,
-            "amendment_id": amendment_id, "poll_id": poll_id}
+            "amendment_id": amendment_id, "poll_id": poll_id, "election_id": election_id,
+            "candidate_id": candidate_id}
 
 
 def _url(rule: str, ids: dict) -> str:
