@@ -75,8 +75,8 @@ def _select(statement, parameters: dict | None = None):
 
 
 # a version's clauses as the pages read them (not ClauseText objects), with the version's line width
-_CLAUSES = (db.select(ClauseText.clause_id, ClauseText.position, ClauseText.kind, ClauseText.number, ClauseText.text,
-                      ClauseText.first_line, ClauseText.last_line, DocumentVersion.line_width)
+_CLAUSES = (db.select(ClauseText.clause_id, ClauseText.position, ClauseText.kind, ClauseText.level, ClauseText.number,
+                      ClauseText.text, ClauseText.first_line, ClauseText.last_line, DocumentVersion.line_width)
             .join(DocumentVersion, ClauseText.version_id == DocumentVersion.id)
             .where(DocumentVersion.document_id == bindparam("document_id"),
                    DocumentVersion.number == bindparam("version")))
@@ -137,8 +137,8 @@ class Reader:
 
     # ----- layouts
     def rows(self, version: int) -> dict[int, ClauseText]:
-        """A version's clauses by clause id, in order (light rows: clause_id, position, kind, number,
-        text, first_line, last_line)."""
+        """A version's clauses by clause id, in order (light rows: clause_id, position, kind, level,
+        number, text, first_line, last_line, and the version's line_width)."""
         if version not in self._rows:
             found = {r.clause_id: r for r in _select(_VERSION_CLAUSES, {"document_id": self.document.id,
                                                                          "version": version})}
@@ -431,19 +431,13 @@ class Reader:
         """Sets of colliding amendments, in the order of business."""
         return [g for g in collision_groups([a.id for a in ordered], self.collisions()) if len(g) > 1]
 
-    def counts_by_clause(self) -> dict[int, tuple[int, int]]:
-        """(pending amendments, all amendments) per clause, for the badges of the document page."""
-        rows = _select(
-            db.select(Amendment.clause_id, Amendment.status, db.func.count())
-            .where(Amendment.document_id == self.document.id).group_by(Amendment.clause_id, Amendment.status)
-        ).all()
-        counts: dict[int, list[int]] = {}
-        for clause_id, status, n in rows:
-            c = counts.setdefault(clause_id, [0, 0])
-            c[1] += n
-            if status in PENDING:
-                c[0] += n
-        return {k: (v[0], v[1]) for k, v in counts.items()}
+    def totals_by_clause(self) -> dict[int | None, int]:
+        """How many amendments each clause has (None: new clauses at the start), for the badges of
+        the document page: counted in the index of (document, clause), without reading the rows."""
+        return dict(_select(
+            db.select(Amendment.clause_id, db.func.count())
+            .where(Amendment.document_id == self.document.id).group_by(Amendment.clause_id)
+        ).all())
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import functools
+import typing
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -63,6 +65,31 @@ def clause_html(text: str, width: int, first_line: int) -> Markup:
         for i, line in enumerate(wrap(text, width))) + "</span>")
 
 
+@functools.lru_cache(maxsize=4096)
+def clause_item(kind: str, level: int, clause_id: int, number: str, first_line: int, last_line: int, text: str,
+                width: int, n: int | None, can_amend: bool, propose: str, listing: str, clause_list: str,
+                language: str) -> Markup:
+    """A clause of the document page, as the documents/_clause.html `clause_item` macro draws it:
+    its number, its numbered lines, its count of amendments and the links to amend it. Drawn once
+    per process for the same arguments (every one is content: the clause's text and place, the
+    count, the links, the language its words are in), not for every phone that opens the page: a
+    200-clause platform is most of the page's time otherwise. A new amendment to a clause changes
+    its count, so its key: the page never shows a stale count."""
+    macro = current_app.jinja_env.get_template("documents/_clause.html").module.clause_item
+    ct = _ClauseFields(kind, level, clause_id, number, first_line, last_line)
+    return Markup(macro(ct, clause_html(text, width, first_line), n, can_amend, _clause_patterns(), propose, listing,
+                        clause_list))
+
+
+class _ClauseFields(typing.NamedTuple):
+    kind: str
+    level: int
+    clause_id: int
+    number: str
+    first_line: int
+    last_line: int
+
+
 def _state_form(document):
     form = DocumentStateForm()
     form.state.choices = choices((s.value, label(DOCUMENT_STATE_LABELS, s)) for s in DocumentState
@@ -79,18 +106,23 @@ def view(document_id):
         version = operations.get_version(document, number)
     except OperationError as error:
         return render_template("error.html", status=404, title=_("Not found"), message=error.message), 404
-    rows = [(ct, clause_html(ct.text, version.line_width, ct.first_line)) for ct in version.clause_texts]
     reader = Reader(document)
     current = version.number == document.current_version
+    counts = reader.totals_by_clause() if current else {}
+    propose = url_for("amendments.propose", document_id=document.id)
+    listing = url_for("amendments.index", document_id=document.id)
+    clause_list = url_for("amendments.of_clause", document_id=document.id, clause_id=1)[:-len("1/amendments")]
+    can_amend = current and document.state is DocumentState.open and "delegate" in g.roles
+    language, width = str(get_locale() or ""), version.line_width
+    rows = [(ct, clause_item(ct.kind, ct.level, ct.clause_id, ct.number, ct.first_line, ct.last_line, ct.text, width,
+                             counts.get(ct.clause_id), can_amend, propose, listing, clause_list, language))
+            for ct in reader.rows(version.number).values()]
     return render_template("documents/view.html", meeting=document.meeting, document=document, version=version,
                            made_by=made_by(document) if document.current_version > 1 else {},
                            export_formats=FORMATS, redline_formats=REDLINE_FORMATS, export_names=FORMAT_NAMES,
                            rows=rows, roles=g.roles, state_form=_state_form(document), action_form=EmptyForm(),
-                           counts=reader.counts_by_clause() if current else {}, say=_clause_patterns(),
-                           propose=url_for("amendments.propose", document_id=document.id),
-                           listing=url_for("amendments.index", document_id=document.id),
-                           clause_list=url_for("amendments.of_clause", document_id=document.id, clause_id=1)[:-len("1/amendments")],
-                           can_amend=current and document.state is DocumentState.open and "delegate" in g.roles)
+                           counts=counts, say=_clause_patterns(), propose=propose, listing=listing,
+                           clause_list=clause_list, can_amend=can_amend)
 
 
 def _clause_patterns() -> dict:

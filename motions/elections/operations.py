@@ -53,6 +53,7 @@ MAX_STATEMENT = 2_000
 MAX_GROUP = 100
 MAX_REASON = 2_000
 MAX_BLT = 5_000_000  # bytes of an imported BLT file
+MAX_PAPERS = 10_000_000  # ballot papers in an imported file (a paper row's count is a 32-bit integer)
 
 _ELECTION = Election.__table__
 _VOTER_T = ElectionVoter.__table__
@@ -809,6 +810,22 @@ def _blt_names(on_ballot: list[Candidate]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _line_past(text: str, limit: int) -> int:
+    """The line of a well-formed BLT file at which its ballots' weights pass `limit` papers."""
+    total, seen = 0, 0
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        content = raw.split("#", 1)[0].strip()
+        if not content:
+            continue
+        seen += 1
+        if seen == 1 or content.startswith("-"):  # the header, the withdrawn candidates
+            continue
+        total += int(content.split()[0])
+        if total > limit:
+            return number
+    return 1
+
+
 def import_blt(election: Election, person: Person | None, text) -> Election:
     """Papers counted elsewhere (a paper ballot, another program): the BLT file's papers become the
     election's, and it is counted and closed. Before the ballots open, with no ballot cast here.
@@ -829,6 +846,10 @@ def import_blt(election: Election, person: Person | None, text) -> Election:
     except blt.BltError as error:
         message = _("Line %(line)d of the file: %(reason)s.", line=error.line, reason=error.reason)
         raise ValidationFailed(message, fields={"file": message}) from None
+    if sum(ballot.weight for ballot in parsed.ballots) > MAX_PAPERS:
+        message = _("Line %(line)d of the file: %(reason)s.", line=_line_past(text, MAX_PAPERS),
+                    reason=f"the ballot lines add up to more than {MAX_PAPERS:,} papers")
+        raise ValidationFailed(message, fields={"file": message})
     if parsed.withdrawn:
         message = _("The file withdraws candidates; remove them from the file, or withdraw them here.")
         raise ValidationFailed(message, fields={"file": message})

@@ -487,6 +487,14 @@ def test_import_refusals(world):
         assert_error(act(world, eid, "ballots/import", body={"blt": good.replace("2 1\n", "2 2\n", 1)}), 422,
                      "validation_failed", {"file"})  # seats
         assert_error(act(world, eid, "ballots/import", body={"blt": ""}), 422, "validation_failed", {"file"})
+        # more papers than a count stores (a weight past the database's integers was a 500)
+        for lines, line in ((["10000001 1 0"], 2), (["2147483648 1 0"], 2), ([f"{10**30} 1 0"], 2),
+                            (["# many", "6000000 1 0", "", "6000000 2 0"], 5)):
+            heavy = good.replace("\n1 1 0", "\n" + "\n".join(lines))
+            error = assert_error(act(world, eid, "ballots/import", body={"blt": heavy}), 422, "validation_failed",
+                                 {"file"})
+            assert error["fields"]["file"] == (f"Line {line} of the file: the ballot lines add up to more than "
+                                               f"10,000,000 papers."), heavy
         assert_error(act(world, eid, "ballots/import", body={"blt": 7}), 422, "validation_failed", {"blt"})
         assert_error(act(world, eid, "ballots/import", body={}), 422, "validation_failed", {"blt"})
         assert_error(act(world, eid, "ballots/import", "ann", {"blt": good}), 403, "forbidden")
