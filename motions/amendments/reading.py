@@ -282,6 +282,18 @@ class Reader:
                 self._clause_collisions[p.clause_id][p.id] = found[p.id]
         return [p for c in clause_ids for p in self._pending.get(c, [])]
 
+    def some(self, ids: list[int]) -> list:
+        """Light rows of these amendments (id, number, status, kind, ops, clause_id, base_version:
+        enough for their status and summary), in the order given, in one query."""
+        if not ids:
+            return []
+        found = {r.id: r for r in _select(
+            db.select(Amendment.id, Amendment.number, Amendment.status, Amendment.kind, Amendment.ops,
+                      Amendment.clause_id, Amendment.base_version).where(Amendment.id.in_(ids)))}
+        for r in found.values():
+            self.numbers[r.id] = r.number
+        return [found[i] for i in ids]
+
     def number_of(self, amendment_id: int) -> str:
         if amendment_id not in self.numbers:
             self.numbers[amendment_id] = db.session.execute(

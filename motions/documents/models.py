@@ -49,7 +49,8 @@ class Document(db.Model):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    meeting: Mapped[Meeting] = relationship(back_populates="documents")
+    # with the document, in its query: every page of a document or an amendment asks for the meeting
+    meeting: Mapped[Meeting] = relationship(back_populates="documents", lazy="joined")
     versions = relationship(
         "DocumentVersion", back_populates="document", cascade="all, delete-orphan",
         order_by="DocumentVersion.number",

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint, bindparam
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motions.auth.models import Person, utcnow
@@ -62,11 +63,9 @@ class Meeting(db.Model):
     def membership_of(self, person: Person | None) -> "Membership | None":
         if person is None or not getattr(person, "id", None):
             return None
-        # the roles in the same query (every request asks for them)
-        return db.session.execute(
-            db.select(Membership).filter_by(meeting_id=self.id, person_id=person.id)
-            .options(db.joinedload(Membership.role_rows))
-        ).unique().scalar_one_or_none()
+        # the roles in the same query (every request asks for them), a statement built once
+        return db.session.execute(_membership_of(), {"meeting_id": self.id, "person_id": person.id}
+                                  ).unique().scalar_one_or_none()
 
 
 class Membership(db.Model):
@@ -107,3 +106,11 @@ class MembershipRole(db.Model):
         ForeignKey("membership.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+@functools.cache
+def _membership_of():
+    """The statement of Meeting.membership_of, built once (when first used: the mappers are complete then)."""
+    return (db.select(Membership)
+            .where(Membership.meeting_id == bindparam("meeting_id"), Membership.person_id == bindparam("person_id"))
+            .options(db.joinedload(Membership.role_rows)))
