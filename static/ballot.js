@@ -18,8 +18,10 @@
   if (!chosen || !rest || !field) { return; }
 
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+  // a function as the replacement: a name with "$&" or "$'" in it is put in as it is
   var fill = function (template, name, n) {
-    return (template || "").replace("%(name)s", name).replace("%(n)d", String(n));
+    return (template || "").replace("%(name)s", function () { return name; })
+      .replace("%(n)d", function () { return String(n); });
   };
   var items = function (list) { return Array.prototype.slice.call(list.children); };
   var say = function (text) {
@@ -28,9 +30,13 @@
     window.setTimeout(function () { status.textContent = text; }, 50);  // re-announced even if unchanged
   };
 
-  // the candidates not yet ranked keep the ballot paper's order
+  // the candidates not yet ranked keep the ballot paper's order: each one's place on the paper comes
+  // from the server (the page may come with some already ranked, after a round trip or a review)
   var paperOrder = {};
-  items(rest).concat(items(chosen)).forEach(function (li, i) { paperOrder[li.getAttribute("data-candidate")] = i; });
+  items(rest).concat(items(chosen)).forEach(function (li, i) {
+    var place = parseInt(li.getAttribute("data-paper"), 10);
+    paperOrder[li.getAttribute("data-candidate")] = isNaN(place) ? i : place;
+  });
 
   var show = function (el, visible) { if (el) { el.hidden = !visible; } };
 
@@ -67,11 +73,12 @@
     rest.insertBefore(li, after);
   };
 
-  var focusFirst = function (list, selector) {
-    var target = list.querySelector(selector);
+  var focusIn = function (el, selector) {
+    var target = el ? el.querySelector(selector) : null;
     if (target && !target.hidden) { target.focus(); return true; }
     return false;
   };
+  var review = function () { return form.querySelector("button[value=review]"); };
 
   form.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("button[name=action]") : null;
@@ -84,16 +91,24 @@
     if (verb !== "clear" && !li) { return; }
     event.preventDefault();
     var name = li ? li.getAttribute("data-name") : "";
+    var ranked = li ? li.parentNode === chosen : false;
+    // a button that does not fit where its candidate is (an old page's): let the server answer
+    if ((verb === "add" && ranked) || ((verb === "remove" || verb === "up" || verb === "down") && li && !ranked)) {
+      return;
+    }
+    // the focus stays where the keyboard was: on the candidate that takes the place of the one
+    // moved away (the next one, else the one before), as the server's answer does without the script
+    var neighbour = li ? (li.nextElementSibling || li.previousElementSibling) : null;
     if (verb === "add") {
       chosen.appendChild(li);
       refresh();
       say(fill(form.getAttribute("data-label-added"), name, items(chosen).length));
-      if (!focusFirst(rest, ".candidate-button")) { focusFirst(form, "button[value=review]"); }
+      if (!focusIn(neighbour, ".candidate-button") && review()) { review().focus(); }
     } else if (verb === "remove") {
       backToPaper(li);
       refresh();
       say(fill(form.getAttribute("data-label-removed"), name, 0));
-      if (!focusFirst(chosen, ".rank-tools button")) { focusFirst(rest, ".candidate-button"); }
+      if (!focusIn(neighbour, 'button[value^="remove:"]')) { focusIn(li, ".candidate-button"); }
     } else if (verb === "up" || verb === "down") {
       var sibling = verb === "up" ? li.previousElementSibling : li.nextElementSibling;
       if (sibling) {
@@ -105,7 +120,8 @@
     } else if (verb === "clear") {
       items(chosen).forEach(backToPaper);
       refresh();
-      focusFirst(rest, ".candidate-button");
+      if (empty) { say(empty.textContent.trim()); }
+      focusIn(rest, ".candidate-button");
     }
   });
 })();

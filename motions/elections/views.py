@@ -447,7 +447,7 @@ def _whose(election: Election, ev, raw) -> tuple[int, str, bool] | None:
 
 
 def _ballot_page(election: Election, ev, ranking: list[int], whose, *, review: bool = False, status: int = 200,
-                 error: str | None = None, announce: str = ""):
+                 error: str | None = None, announce: str = "", focus: str = ""):
     on_ballot = ev.standing
     by_id = {c.id: c for c in on_ballot}
     chosen = [by_id[cid] for cid in ranking if cid in by_id]
@@ -456,7 +456,27 @@ def _ballot_page(election: Election, ev, ranking: list[int], whose, *, review: b
     how = str(how) % {"seats": election.seats} if "%(seats)" in str(how) else str(how)
     return render_template("elections/ballot.html", meeting=g.meeting, election=election, ev=ev, chosen=chosen,
                            rest=rest, ranking=" ".join(map(str, ranking)), whose=whose, review=review,
-                           how_to_vote=how, error=error, announce=announce, script_labels=_script_labels()), status
+                           how_to_vote=how, error=error, announce=announce, focus=focus,
+                           script_labels=_script_labels()), status
+
+
+def _focus_after(verb: str, cid: int | None, before: list[int], ranking: list[int], paper: list[int]) -> str:
+    """The button a tap's answer gives the focus to (autofocus; static/ballot.js does the same without a
+    round trip): where the keyboard was, on the candidate that takes the place of the one moved away."""
+    if verb == "add":
+        rest = [c for c in paper if c not in before]  # the list the tapped one left, in the paper's order
+        i = rest.index(cid)
+        neighbour = rest[i + 1] if i + 1 < len(rest) else rest[i - 1] if i > 0 else None
+        return f"add:{neighbour}" if neighbour is not None else "review"
+    if verb == "remove":
+        i = before.index(cid)
+        neighbour = before[i + 1] if i + 1 < len(before) else before[i - 1] if i > 0 else None
+        return f"remove:{neighbour}" if neighbour is not None else f"add:{cid}"
+    if verb in ("up", "down"):
+        return f"{verb}:{cid}"
+    if verb == "clear":
+        return f"add:{paper[0]}" if paper else ""
+    return ""
 
 
 def _script_labels() -> dict[str, str]:
@@ -511,6 +531,7 @@ def ballot(election_id):
     verb, _sep, target = action.partition(":")
     cid = _int(target)
     announce = ""
+    before = list(ranking)
     if verb == "add" and cid in by_id and cid not in ranking:
         ranking.append(cid)
         announce = _("%(name)s is your preference %(n)d.", name=by_id[cid].name, n=len(ranking))
@@ -525,12 +546,16 @@ def ballot(election_id):
         announce = _("%(name)s is now your preference %(n)d.", name=by_id[cid].name, n=ranking.index(cid) + 1)
     elif verb == "clear":
         ranking = []
-    elif verb == "review":
+        announce = _("No candidate ranked yet: tap your first choice below.")
+    elif verb != "review":
+        verb = ""  # nothing done: nothing to announce, the focus where the page puts it
+    if verb == "review":
         if election.method == "plurality" and len(ranking) > election.seats:
             return _ballot_page(election, ev, ranking, whose, status=422,
                                 error=_("Mark at most %(n)d candidates.", n=election.seats))
         return _ballot_page(election, ev, ranking, whose, review=True)
-    return _ballot_page(election, ev, ranking, whose, announce=announce)
+    focus = _focus_after(verb, cid, before, ranking, [c.id for c in ev.standing]) if election.ranked else ""
+    return _ballot_page(election, ev, ranking, whose, announce=announce, focus=focus)
 
 
 @bp.route("/elections/<id:election_id>/vote", methods=["POST"])
