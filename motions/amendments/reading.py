@@ -9,12 +9,12 @@ them (a clause's number, text and lines; an amendment's number, kind, ranges ...
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import get_locale
 from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from motions.i18n import gettext
 
@@ -38,30 +38,34 @@ def positions(document: Document) -> dict[int, int]:
 
 def order_key(amendment: Amendment, where: dict[int, int]) -> tuple:
     """The order of business: by place in the text; at one place the most far-reaching first (a
-    deletion of the clause before changes inside it); new clauses after the clause they follow."""
+    deletion of the clause before changes inside it); new clauses after the clause they follow.
+    (Reader.order puts a long list in the same order in the database: _order_by.)"""
+    if amendment.kind is AmendmentKind.insert_after:
+        place = where.get(amendment.clause_id, len(where)) if amendment.clause_id is not None else -1
+        return (place, 1, 0, 0, amendment.id)
+    place = where.get(amendment.clause_id, len(where))
     ranges = amendment.ranges or [[0, 0]]
-    return _order_key(amendment.kind is AmendmentKind.insert_after, amendment.clause_id, ranges[0][0],
-                      ranges[-1][1], amendment.id, where)
+    return (place, 0, ranges[0][0], -ranges[-1][1], amendment.id)
 
 
-def _order_key(new_clause: bool, clause_id: int | None, start: int, end: int, amendment_id: int,
-               where: dict[int, int]) -> tuple:
-    """order_key from its parts: a new clause or not, the clause, where the change starts and ends."""
-    if new_clause:
-        return (where.get(clause_id, len(where)) if clause_id is not None else -1, 1, 0, 0, amendment_id)
-    return (where.get(clause_id, len(where)), 0, start, -end, amendment_id)
-
-
-def span(ranges_json: str | None) -> tuple[int, int]:
-    """Where a change starts and ends (the first start and the last end of its ranges, (0, 0) for
-    none), from the ranges column as stored: '[[3, 9], [20, 25]]' gives (3, 25). A long list is put
-    in order without decoding 3,000 JSON lists."""
-    try:
-        return (int(ranges_json.lstrip("[ ").partition(",")[0]),
-                int(ranges_json.rstrip("] ").rpartition(",")[2]))
-    except (AttributeError, ValueError):  # None, "[]", "null", or a spelling not foreseen: decode it
-        ranges = (json.loads(ranges_json) if ranges_json else None) or [[0, 0]]
-        return ranges[0][0], ranges[-1][1]
+def _order_by(dialect: str, clauses: int) -> list:
+    """order_key as the database's ORDER BY, for the amendments of a document joined (outer) to the
+    clauses of its current version, which has `clauses` clauses: the place of the
+    clause (-1 for a new clause at the start, after every clause when the version no longer has
+    it), a new clause after changes to the one it follows, where the change starts (the first
+    range's start), the end of its last range (the furthest-reaching first), the id."""
+    new_clause = Amendment.kind == AmendmentKind.insert_after
+    if dialect == "postgresql":  # the ranges column is json: a path of array indexes, -1 the last
+        start, end = (db.cast(Amendment.ranges.op("#>>")(db.literal(path, ARRAY(db.Text))), db.Integer)
+                      for path in (["0", "0"], ["-1", "1"]))
+    else:  # SQLite's JSON functions
+        start, end = db.func.json_extract(Amendment.ranges, "$[0][0]"), db.func.json_extract(Amendment.ranges, "$[#-1][1]")
+    return [db.case((db.and_(new_clause, Amendment.clause_id.is_(None)), -1),
+                    else_=db.func.coalesce(ClauseText.position, clauses)),
+            db.case((new_clause, 1), else_=0),
+            db.case((new_clause, 0), else_=db.func.coalesce(start, 0)),
+            db.case((new_clause, 0), else_=-db.func.coalesce(end, 0)),
+            Amendment.id]
 
 
 def _select(statement, parameters: dict | None = None):
@@ -327,18 +331,25 @@ class Reader:
                                                        .where(Person.organisation == f.organisation)))
         return query
 
-    def order(self, filters: Filters | None = None) -> list[int]:
-        """The ids of every amendment the filters let through, in the order of business: what a
-        page of a long list is cut from before the page's own amendments are read whole. Read as
-        the least that puts them in order (no ORM, the kind as stored, the ranges as their JSON
-        text: span() reads where a change starts and ends without decoding the list)."""
-        query = (db.select(Amendment.id, Amendment.clause_id, db.type_coerce(Amendment.kind, db.String),
-                           db.cast(Amendment.ranges, db.Text)).where(Amendment.document_id == self.document.id))
-        where, new_clause = self.where, AmendmentKind.insert_after.name
-        keys = [_order_key(kind == new_clause, clause_id, *span(ranges), amendment_id, where)
-                for amendment_id, clause_id, kind, ranges in _select(self._filtered(query, filters or Filters()))]
-        keys.sort()
-        return [key[-1] for key in keys]
+    def count(self, filters: Filters | None = None) -> int:
+        """How many amendments the filters let through."""
+        query = db.select(db.func.count()).select_from(Amendment).where(Amendment.document_id == self.document.id)
+        return _select(self._filtered(query, filters or Filters())).scalar_one()
+
+    def order(self, filters: Filters | None = None, *, offset: int = 0, limit: int | None = None) -> list[int]:
+        """The ids of the amendments the filters let through, in the order of business (order_key),
+        from `offset`, at most `limit`: what a page of a long list is cut from before the page's own
+        amendments are read whole. The database puts them in order and gives only the page's ids."""
+        current = (db.select(DocumentVersion.id).where(DocumentVersion.document_id == self.document.id,
+                                                       DocumentVersion.number == self.document.current_version)
+                   .scalar_subquery())
+        query = (db.select(Amendment.id)
+                 .outerjoin(ClauseText, db.and_(ClauseText.clause_id == Amendment.clause_id,
+                                                ClauseText.version_id == current))
+                 .where(Amendment.document_id == self.document.id)
+                 .order_by(*_order_by(db.session.get_bind().dialect.name, len(self.where))))
+        query = self._filtered(query, filters or Filters()).offset(offset)
+        return list(_select(query if limit is None else query.limit(limit)).scalars())
 
     def movers(self) -> list[_Ref]:
         """Everyone who moved an amendment to the document, by name (the list's filter)."""

@@ -149,18 +149,17 @@ def index(document_id):
     document = g.document
     reader = Reader(document)
     form, filters = _filters_form(reader)
-    order = reader.order(filters)
+    matching = reader.count(filters)
     per_page = current_app.config["AMENDMENTS_PER_PAGE"]
-    number, pages = _page_number(len(order), per_page)
-    ids = order[(number - 1) * per_page:number * per_page]
+    number, pages = _page_number(matching, per_page)
+    ids = reader.order(filters, offset=(number - 1) * per_page, limit=per_page)
     shown = reader.amendments(filters, with_text=False, ids=ids)
     pending = reader.load_collisions({a.clause_id for a in shown if a.status in PENDING})
     groups = reader.groups_among(pending)
-    total = (len(order) if filters == Filters() else
-             db.session.execute(db.select(db.func.count()).where(Amendment.document_id == document.id)).scalar())
+    total = matching if filters == Filters() else reader.count()
     arguments = {k: request.args[k] for k in ("clause_id", "status", "mover_id", "organisation") if request.args.get(k)}
     return render_template("amendments/index.html", meeting=document.meeting, document=document, reader=reader,
-                           amendments=shown, total=total, matching=len(order), groups=groups, form=form,
+                           amendments=shown, total=total, matching=matching, groups=groups, form=form,
                            roles=g.roles, filtered=filters != Filters(), row=_row_patterns(),
                            page=number, pages=pages, page_links=page_links(number, pages), arguments=arguments,
                            first=(number - 1) * per_page + 1, href=url_for("amendments.view", amendment_id=1)[:-1])
