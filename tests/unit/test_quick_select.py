@@ -32,3 +32,27 @@ def test_the_chosen_option_is_selected_and_markup_is_escaped():
     html = str(form.pick())
     assert '<option selected value="7">&lt;script&gt;&#34;x&#34;&lt;/script&gt; &amp; co</option>' in html
     assert '<option value="">Every mover</option>' in html and "<script>" not in html
+
+
+def test_options_remembered_for_the_same_choices_still_follow_the_chosen_value():
+    """The options of plain-text choices are drawn once per process for the same choices, coercion
+    and chosen value: another chosen value, or another coercion, is another drawing."""
+    from markupsafe import Markup
+
+    from motions.forms import _remembered_options
+
+    pairs = [(str(n), f"Delegate {n}") for n in range(300)]
+    drawn = {}
+    for chosen in ("7", "8", None, "7"):
+        form = _Form()
+        form.pick.choices = choices(pairs)
+        form.pick.data = chosen
+        html = str(form.pick())
+        assert html == Select()(form.pick), chosen
+        assert html.count(" selected") == (chosen is not None)
+        assert drawn.setdefault(chosen, html) == html
+    assert _remembered_options.cache_info().hits >= 1
+    assert drawn["7"] != drawn["8"]
+    form = _Form()  # a label that is markup already is not escaped again, and not remembered
+    form.pick.choices = choices([("1", Markup("<b>bold</b>"))])
+    assert str(form.pick()) == Select()(form.pick) == '<select id="pick" name="pick"><option value="1"><b>bold</b></option></select>'
