@@ -86,13 +86,20 @@ _CLAUSES = (db.select(ClauseText.clause_id, ClauseText.position, ClauseText.kind
                    DocumentVersion.number == bindparam("version")))
 _VERSION_CLAUSES = _CLAUSES.order_by(ClauseText.position)
 _ONE_CLAUSE = _CLAUSES.where(ClauseText.clause_id == bindparam("clause_id"))
-# the pending amendments of some clauses, as collisions are worked out from them
+# the pending amendments of some clauses, as collisions are worked out from them (put in order of id
+# by _pending_of: ordered by the database, SQLite would read every amendment of the document in
+# the order of its id index rather than only those clauses' through the (document, clause) index)
 _PENDING_COLUMNS = (Amendment.id, Amendment.number, Amendment.clause_id, Amendment.base_version, Amendment.kind,
                     Amendment.ranges)
 _PENDING_OF_CLAUSES = (db.select(*_PENDING_COLUMNS)
                        .where(Amendment.document_id == bindparam("document_id"), Amendment.status.in_(PENDING),
-                              Amendment.clause_id.in_(bindparam("clauses", expanding=True)))
-                       .order_by(Amendment.id))
+                              Amendment.clause_id.in_(bindparam("clauses", expanding=True))))
+
+
+def _pending_of(document_id: int, clause_ids: list[int]) -> list:
+    """The pending amendments of these clauses of a document, in order of id."""
+    return sorted(_select(_PENDING_OF_CLAUSES, {"document_id": document_id, "clauses": clause_ids}),
+                  key=lambda p: p.id)
 
 
 @lru_cache(maxsize=8192)
@@ -274,7 +281,7 @@ class Reader:
                               .where(Amendment.document_id == self.document.id, Amendment.status.in_(PENDING), where)
                               .order_by(Amendment.id)).all()
         else:
-            pending = _select(_PENDING_OF_CLAUSES, {"document_id": self.document.id, "clauses": ids}).all()
+            pending = _pending_of(self.document.id, ids)
         self.numbers.update({p.id: p.number for p in pending})
         found = self._collide(pending)
         for clause_id in wanted:
@@ -309,7 +316,7 @@ class Reader:
         as rows (id, number, clause_id, base_version, kind, ranges)."""
         if clause_id is None:
             return []
-        pending = _select(_PENDING_OF_CLAUSES, {"document_id": self.document.id, "clauses": [clause_id]}).all()
+        pending = _pending_of(self.document.id, [clause_id])
         probe = Candidate(key=0, clause=clause_id, base=base_version, kind=kind, ranges=[tuple(r) for r in ranges])
         found = find_collisions([probe] + [Candidate(key=a.id, clause=a.clause_id, base=a.base_version,
                                                      kind=a.kind.value, ranges=[tuple(r) for r in a.ranges or []])
@@ -399,7 +406,10 @@ class Reader:
         if ids is not None:
             query = query.where(Amendment.id.in_(ids))
             seconds = seconds.where(Seconding.amendment_id.in_(ids))
-            composited = composited.where(Amendment.composite_id.in_(ids))
+            # the originals of these (composites and originals are of one document): through the
+            # composite_id index, not a pass over every amendment of the document
+            composited = (db.select(Amendment.id, Amendment.composite_id).where(Amendment.composite_id.in_(ids))
+                          .order_by(Amendment.id))
         found = [Row(r, with_text) for r in _select(query)]
         by_id = {r.id: r for r in found}
         for amendment_id, pid, name, organisation in _select(seconds).all():
