@@ -16,6 +16,8 @@ GET /api/v1/meetings/{slug}, costs 3.4 ms of server CPU, 1.7 ms here).
   python -m bench.browse_profile --profile NAME --pyinstrument   the same as pyinstrument's call tree
 Settings (environment): BENCH_PROFILE_DB (the seeded file, default /tmp/motions-browse-profile.sqlite3;
 built when missing), BENCH_PROFILE_REQUESTS (200), BENCH_CLAUSES (200), BENCH_AMENDMENTS (3000).
+BENCH_DATABASE_URL=postgresql://.../NAME (NAME containing "bench"): PostgreSQL instead, seeded afresh
+(dropped and created) on each run; its own processes' CPU is not counted.
 """
 from __future__ import annotations
 
@@ -36,6 +38,18 @@ WEIGHTS = {"inline": 23.5, "amendment": 7.8, "platform": 4.4, "list": 4.0, "prev
 NAMES = {"inline": "page script: an amendment inline", "amendment": "page: an amendment",
          "platform": "page: the platform", "list": "page: all amendments", "preview": "API: preview an amendment",
          "propose": "API: propose an amendment", "trivial": "GET /api/v1/meetings/{slug} (the ceiling's)"}
+
+
+def seeded_postgres(uri: str, clauses: int, amendments: int) -> dict:
+    from bench import load, vote_storm
+
+    if not vote_storm.bench_database(uri):
+        raise SystemExit('BENCH_DATABASE_URL must name a PostgreSQL database whose name contains "bench"')
+    vote_storm.fresh_database(uri)
+    started = time.monotonic()
+    data = load.seed(uri, delegates=2000, clauses=clauses, amendments=amendments, browsers=20)
+    print(f"seeded {uri} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return data
 
 
 def seeded(path: Path, clauses: int, amendments: int) -> dict:
@@ -66,20 +80,25 @@ def main(argv: list[str]) -> int:
                         "(gc.freeze once the app is loaded), which the served app gets")
     args = parser.parse_args(argv)
     n = int(os.environ.get("BENCH_PROFILE_REQUESTS") or 200)
+    size = int(os.environ.get("BENCH_CLAUSES") or 200), int(os.environ.get("BENCH_AMENDMENTS") or 3000)
+    postgres = os.environ.get("BENCH_DATABASE_URL") or ""
     source = Path(os.environ.get("BENCH_PROFILE_DB") or "/tmp/motions-browse-profile.sqlite3")
-    data = seeded(source, int(os.environ.get("BENCH_CLAUSES") or 200), int(os.environ.get("BENCH_AMENDMENTS") or 3000))
+    data = seeded_postgres(postgres, *size) if postgres else seeded(source, *size)
 
     from bench import amendments as platform_bench
     from bench import load, vote_storm
     from bench.common import ROOT
 
     with tempfile.TemporaryDirectory(prefix="browse-profile-") as tmp:
-        db = Path(tmp) / "run.sqlite3"
-        shutil.copyfile(source, db)  # proposals change the data: each run starts from the seed
+        uri = postgres
+        if not postgres:
+            db = Path(tmp) / "run.sqlite3"
+            shutil.copyfile(source, db)  # proposals change the data: each run starts from the seed
+            uri = f"sqlite:///{db}"
         os.environ["MOTIONS_SECURE_COOKIES"] = "0"
         from motions import create_app
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}", "SECRET_KEY": vote_storm.SECRET})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": vote_storm.SECRET})
         if not args.no_freeze:  # what a gunicorn worker does once it has loaded the app
             runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"](None)
         browser = app.test_client()
@@ -156,7 +175,8 @@ def main(argv: list[str]) -> int:
                 size = len(response.data)
                 assert response.status_code == expected.get(name, 200), (name, response.status_code)
             results[name] = (statistics.median(times), statistics.fmean(times), size)
-        print(f"CPU per request (time.process_time; Flask test client; {n} requests each; SQLite"
+        print(f"CPU per request (time.process_time; Flask test client; {n} requests each; "
+              f"{'PostgreSQL, its processes not counted' if postgres else 'SQLite'}"
               f"{'; no gc.freeze' if args.no_freeze else ''})\n")
         print("| request | per s in the load suite | median ms | mean ms | KB |")
         print("|---|---:|---:|---:|---:|")
