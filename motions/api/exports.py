@@ -41,3 +41,13 @@ def export_document(document_id):
        response=BINARY, media=tuple(MEDIA_TYPES[f] for f in reading.RECORD_FORMATS), errors=(401, 403, 404, 422))
 def get_record(slug):
     return send(reading.record_file(g.meeting, request.args.get("format")))
+
+
+@route("/elections/<id:election_id>/result", "GET", action="election.view",
+       summary="The result sheet of a counted election as a file: CSV (the figures of the count, then every row "
+               "of every count's stage-by-stage table) or PDF (A4 landscape); 409 not_counted before the count",
+       query=[{"name": "format", "in": "query", "required": True,
+               "schema": {"type": "string", "enum": list(reading.SHEET_FORMATS)}, "description": "csv or pdf"}],
+       response=BINARY, media=tuple(MEDIA_TYPES[f] for f in reading.SHEET_FORMATS), errors=(401, 403, 404, 409, 422))
+def get_election_result(election_id):
+    return send(reading.sheet_file(g.election, request.args.get("format")))

@@ -617,3 +617,30 @@ def ballots_blt(election_id):
     filename = f"election-{election.id}.blt"
     return Response(text, mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------- the result sheet as a file
+
+def _sheet_download(election: Election, fmt: str):
+    """The result sheet as a CSV or PDF attachment; before the count, the refusal on the election's page."""
+    from motions.exports.reading import sheet_file
+    from motions.exports.views import send
+
+    try:
+        export = sheet_file(election, fmt)
+    except OperationError as error:
+        flash(error.message, "error")
+        return _back(election)
+    return send(export)
+
+
+@bp.route("/elections/<id:election_id>/result.csv")
+@election_action("election.view")
+def result_csv(election_id):
+    return _sheet_download(g.election, "csv")
+
+
+@bp.route("/elections/<id:election_id>/result.pdf")
+@election_action("election.view")
+def result_pdf(election_id):
+    return _sheet_download(g.election, "pdf")

@@ -99,3 +99,63 @@ class Record:
     language: str
     rows: list[RecordRow]
     fingerprints: list[tuple[str, str]] = field(default_factory=list)  # (document title, SHA-256) of final documents
+    elections: list[ElectionSheet] = field(default_factory=list)  # counted and void elections, in order
+
+
+@dataclass(frozen=True)
+class SheetCount:
+    """One count of an election's result sheet: the whole count, or with reserved seats the count
+    for the reserved seats, then the count for the remaining seats."""
+
+    part: str  # all | reserved | general
+    label: str  # "The count", "Count for the reserved seats", in the reader's language
+    kind: str  # stv | tally
+    seats: int
+    valid: str  # the valid ballots as the count has them ("120")
+    invalid: int
+    quota: str | None  # STV: the quota written in full (Meek: the final one); None for a tally
+    # motions.counting.sheet.rows() (STV: 3 header rows, a row per candidate, then the figures
+    # and the words of each stage; every row as long as the first) or tally_rows(), translated
+    table: list[list[str]]
+    notes: list[str] = field(default_factory=list)  # the count's notes (ballots set aside ...)
+
+    @property
+    def stages(self) -> int:
+        """How many stages an STV table has (two columns each, between the first and the last)."""
+        return (len(self.table[0]) - 2) // 2 if self.kind == "stv" and self.table else 0
+
+
+@dataclass(frozen=True)
+class ElectedCandidate:
+    name: str
+    reserved: bool = False  # elected to a reserved seat
+
+
+@dataclass(frozen=True)
+class ElectionSheet:
+    """The returning officer's result sheet of one election (and its entry in the record)."""
+
+    meeting: str
+    title: str
+    method: str  # scottish | meek | approval | plurality
+    method_label: str  # in the reader's language
+    seats: int
+    state: str  # closed (counted) | void
+    papers: int  # ballots
+    valid: int
+    invalid: int
+    seed: str  # reproduces any tie decided by lot
+    elected: list[ElectedCandidate]  # in the order elected
+    counts: list[SheetCount]
+    date: str  # date of the export, ISO 8601
+    language: str
+    counted: str = ""  # when the ballots were counted, "YYYY-MM-DD HH:MM" UTC ("" unknown)
+    reserved: str = ""  # the reserved seats ("2 of the 5 seats for women"), "" without
+    error: str | None = None  # why the count could not be made
+    void_reason: str = ""  # a void election's reason
+    election_id: int | None = None  # for the pages' links (None: not from the database)
+
+    @property
+    def has_result(self) -> bool:
+        """Whether the election was counted (a void election may never have been)."""
+        return bool(self.counts) or self.error is not None

@@ -20,23 +20,28 @@ from motions.amendments.reading import Reader, order_key, positions
 from motions.auth.models import Person
 from motions.documents.models import ClauseText, Document, DocumentState, DocumentVersion
 from motions.documents.operations import get_version
-from motions.errors import ValidationFailed
+from motions.errors import StateConflict, ValidationFailed
 from motions.exports.model import (
+    ElectedCandidate,
+    ElectionSheet,
     ExportClause,
     ExportDocument,
     Record,
     RecordRow,
     Redline,
     RedlineClause,
+    SheetCount,
 )
 from motions.exports.render import (
     FORMATS,
     MEDIA_TYPES,
     RECORD_FORMATS,
     REDLINE_FORMATS,
+    SHEET_FORMATS,
     render_document,
     render_record,
     render_redline,
+    render_sheet,
 )
 from motions.extensions import db
 from motions.i18n import gettext as _
@@ -47,8 +52,9 @@ from motions.polls.models import Poll, PollState
 from motions.text.diff import diff_words
 from motions.text.lines import wrap
 
-__all__ = ["Export", "FORMATS", "REDLINE_FORMATS", "RECORD_FORMATS", "check_format", "document_export",
-           "redline_export", "record_export", "document_file", "record_file"]
+__all__ = ["Export", "FORMATS", "REDLINE_FORMATS", "RECORD_FORMATS", "SHEET_FORMATS", "check_format",
+           "document_export", "redline_export", "record_export", "election_sheet", "document_file", "record_file",
+           "sheet_file"]
 
 
 class Export(NamedTuple):
@@ -205,7 +211,7 @@ def _person(name: str | None, organisation: str | None) -> str:
 
 def record_export(meeting: Meeting, *, language: str | None = None) -> Record:
     """Every amendment of every document of the meeting, in the order of business, with how it
-    was decided; then the votes on whole documents."""
+    was decided; then the votes on whole documents; then each counted or void election."""
     from motions.polls.reading import describe
 
     documents = db.session.execute(
@@ -284,8 +290,63 @@ def record_export(meeting: Meeting, *, language: str | None = None) -> Record:
                     decided=_("%(poll)s: %(result)s", poll=poll.title, result=describe(poll) or ""),
                     votes_for=counts.get("yes"), votes_against=counts.get("no"), abstentions=counts.get("abstain"),
                     outcome=outcome))
-    return Record(meeting=meeting.title, date=_day(), language=language or select_locale(), rows=rows,
-                  fingerprints=[(d.title, d.fingerprint) for d in documents if d.fingerprint])
+    language = language or select_locale()
+    return Record(meeting=meeting.title, date=_day(), language=language, rows=rows,
+                  fingerprints=[(d.title, d.fingerprint) for d in documents if d.fingerprint],
+                  elections=_record_elections(meeting, language))
+
+
+def _record_elections(meeting: Meeting, language: str) -> list[ElectionSheet]:
+    """The meeting's counted and void elections, in the order they were set up."""
+    from motions.elections.models import Election, ElectionState
+
+    elections = db.session.execute(
+        select(Election).where(Election.meeting_id == meeting.id,
+                               Election.state.in_([ElectionState.closed, ElectionState.void]))
+        .order_by(Election.id)).scalars().all()
+    return [election_sheet(e, language=language, meeting=meeting) for e in elections]
+
+
+# ---------------------------------------------------------------- an election's result sheet
+
+def election_sheet(election, *, language: str | None = None, meeting: Meeting | None = None) -> ElectionSheet:
+    """The result sheet of an election as export data, from the stored count read back in the
+    reader's language (motions.elections.reading.result); an election never counted (a void one)
+    has no counts."""
+    from motions.elections import reading as elections
+
+    result = elections.result(election)
+    meeting = meeting if meeting is not None else db.session.get(Meeting, election.meeting_id)
+    counts = []
+    for c in result.counts if result is not None else ():
+        outcome = c.outcome
+        counts.append(SheetCount(
+            part=c.part, label=c.part_label, kind=c.kind, seats=outcome.seats, valid=_figure(outcome.valid),
+            invalid=int(outcome.invalid), quota=_figure(outcome.quota) if c.kind == "stv" else None,
+            table=[list(row) for row in c.table], notes=list(c.notes)))
+    reserved = ""
+    if election.reserved_seats:
+        reserved = _("%(k)d of the %(seats)d seats, for %(group)s", k=election.reserved_seats, seats=election.seats,
+                     group=election.reserved_group)
+    counted = result is not None and election.closed_at is not None
+    return ElectionSheet(
+        meeting=meeting.title, title=election.title, method=result.method if result else election.method,
+        method_label=elections.method_label(result.method if result else election.method), seats=election.seats,
+        state=election.state.value, papers=result.papers if result else 0, valid=result.valid if result else 0,
+        invalid=result.invalid if result else 0, seed=result.seed if result else "",
+        elected=[ElectedCandidate(x["name"], bool(x["reserved"])) for x in result.elected]
+        if result is not None and result.error is None else [],
+        counts=counts, date=_day(), language=language or select_locale(),
+        counted=election.closed_at.strftime("%Y-%m-%d %H:%M") if counted else "", reserved=reserved,
+        error=result.error if result is not None else None, void_reason=election.void_reason or "",
+        election_id=election.id)
+
+
+def _figure(value) -> str:
+    """A figure of a count written in full, as the result sheet writes it (never rounded)."""
+    from decimal import Decimal
+
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def _preload(reader: Reader, document: Document, amendments: list[Amendment]) -> None:
@@ -323,6 +384,16 @@ def document_file(document: Document, fmt: str | None, *, version: int | None = 
         body = render_document(data, fmt, _)
         name = f"{_slug(document.title)}-v{data.version}.{fmt}"
     return Export(body, MEDIA_TYPES[fmt], name)
+
+
+def sheet_file(election, fmt: str | None) -> Export:
+    """The result sheet of a counted election as a file (409 `not_counted` before the count)."""
+    check_format(fmt, SHEET_FORMATS)
+    if not election.result:
+        raise StateConflict(_("The result sheet can be downloaded once the election is counted."),
+                            code="not_counted")
+    body = render_sheet(election_sheet(election), fmt, _)
+    return Export(body, MEDIA_TYPES[fmt], f"election-{election.id}-result.{fmt}")
 
 
 def record_file(meeting: Meeting, fmt: str | None) -> Export:

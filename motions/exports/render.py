@@ -20,7 +20,16 @@ Formats
     ``docx`` and ``odt`` (a paragraph per clause: number, line range, text).
     Redlines: ``html``, ``pdf`` and ``docx`` (real tracked changes: accept all gives the newer
     text, reject all the older one).
-    Record: ``csv`` (UTF-8 with a BOM for Excel), ``xlsx``, ``html`` and ``pdf`` (landscape).
+    Record: ``csv`` (UTF-8 with a BOM for Excel), ``xlsx``, ``html`` and ``pdf`` (landscape);
+    after the amendments, each counted or void election (CSV: a blank row, then the election's
+    block; XLSX: a sheet per election; HTML and PDF: a section with the stage-by-stage tables).
+    An election's result sheet: ``csv`` (a header block, then every row of every count's table)
+    and ``pdf`` (A4 landscape; a count of many stages is split into tables of at most
+    :data:`STAGES_PER_TABLE` stages, each repeating the candidates' column).
+
+Figures of a count are written exactly as the count's table has them (every decimal place,
+never rounded); a CSV cell that is a plain number ("-34.00000") is a number to a spreadsheet,
+never a formula, so it is written as it is.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from datetime import datetime, timezone
 from itertools import count
 
 from motions.exports.model import (
+    ElectionSheet,
     ExportClause,
     ExportDocument,
     Gettext,
@@ -40,6 +50,7 @@ from motions.exports.model import (
     RecordRow,
     Redline,
     RedlineClause,
+    SheetCount,
 )
 from motions.text.lines import text_width
 
@@ -47,15 +58,20 @@ __all__ = [
     "FORMATS",
     "REDLINE_FORMATS",
     "RECORD_FORMATS",
+    "SHEET_FORMATS",
     "MEDIA_TYPES",
     "render_document",
     "render_redline",
     "render_record",
+    "render_sheet",
 ]
 
 FORMATS = ("md", "txt", "html", "pdf", "docx", "odt")
 REDLINE_FORMATS = ("html", "pdf", "docx")
 RECORD_FORMATS = ("csv", "xlsx", "html", "pdf")
+SHEET_FORMATS = ("csv", "pdf")
+#: the most stages one table of a count shows on an A4 landscape page (two columns each)
+STAGES_PER_TABLE = 5
 
 MEDIA_TYPES: dict[str, str] = {
     "md": "text/markdown; charset=utf-8",
@@ -293,6 +309,15 @@ def render_record(record: Record, fmt: str, gettext: Gettext | None = None) -> b
     return _pdf(_record_html(record, _))
 
 
+def render_sheet(sheet: ElectionSheet, fmt: str, gettext: Gettext | None = None) -> bytes:
+    """The result sheet of one election in ``fmt`` (one of :data:`SHEET_FORMATS`)."""
+    _check(fmt, SHEET_FORMATS)
+    _ = gettext or _default_gettext
+    if fmt == "csv":
+        return _csv_bytes(_sheet_rows(sheet, _))
+    return _pdf(_sheet_html(sheet, _))
+
+
 # --------------------------------------------------------------------------------------------
 # Markdown and plain text
 # --------------------------------------------------------------------------------------------
@@ -396,6 +421,24 @@ table.record thead th { background: #eee; font-size: 7pt; }
 table.record td.n { text-align: right; }
 table.record thead { display: table-header-group; }
 table.record tr { break-inside: avoid; }
+section.elections { margin-top: 1.4rem; }
+section.election { margin: 0 0 1.2rem; }
+section.count h2, section.count h3, section.count h4 { margin: .8rem 0 .2rem; break-after: avoid; }
+p.subtitle { font-size: 1.1rem; color: #333; margin: 0 0 .5rem; }
+p.count-figures { font-size: .9rem; margin: 0 0 .4rem; break-after: avoid; }
+ul.notes { font-size: .85rem; margin: .2rem 0 .8rem; padding-left: 1.2rem; }
+table.sheet { border-collapse: collapse; table-layout: fixed; font-size: 7pt; line-height: 1.25;
+  margin: 0 0 .9rem; }
+table.sheet caption { caption-side: top; text-align: left; font-size: 8pt; color: #444; padding: 0 0 2pt; }
+table.sheet th, table.sheet td { border: 1px solid #bbb; padding: 1.5pt 2.5pt; vertical-align: top;
+  text-align: left; overflow-wrap: anywhere; }
+table.sheet thead th, table.sheet thead td { background: #eee; }
+table.sheet thead { display: table-header-group; }
+table.sheet tr { break-inside: avoid; }
+table.sheet .n { text-align: right; white-space: nowrap; overflow-wrap: normal; }
+table.sheet th.stage { text-align: center; }
+table.sheet tr.figures th, table.sheet tr.figures td { background: #f6f6f6; }
+table.sheet tr.words td { font-size: 6.5pt; }
 """
 
 _PAGE_MARK, _PAGES_MARK = "\ue000", "\ue001"
@@ -617,9 +660,203 @@ def _record_html(record: Record, _) -> str:
         "</header>\n"
         f'<table class="record"><colgroup>{cols}</colgroup>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(rows) + "\n</tbody></table>\n"
+        + _elections_html(record.elections, _)
     )
     return _page(record.language, f"{heading} — {_one_line(record.meeting)}", body, _, landscape=True,
                  kind="record")
+
+
+# --------------------------------------------------------------------------------------------
+# election result sheets (HTML for the PDF and the record)
+# --------------------------------------------------------------------------------------------
+
+#: widths of a count's table on the page, in percent of the page's width: the candidates'
+#: column, each figure column (a stage has two: transfer and votes), the column of how each ended
+_NAME_WIDTH, _RESULT_WIDTH = 17.0, 13.0
+_FIGURE_WIDTH = (100.0 - _NAME_WIDTH - _RESULT_WIDTH) / (2 * STAGES_PER_TABLE)
+
+
+def _elected_name(candidate, _) -> str:
+    if candidate.reserved:
+        return _("%(name)s (reserved seat)", name=candidate.name)
+    return candidate.name
+
+
+def _sheet_meta(sheet: ElectionSheet, _, *, meeting: bool = True,
+                brief: bool = False) -> list[tuple[str, str, list[str]]]:
+    """(key, label, values) of the header of a result sheet; ``brief``: only what the election
+    was (a void election in the record: its title, method, seats and the reason)."""
+    items = [("meeting", _("Meeting"), [sheet.meeting])] if meeting else []
+    items += [
+        ("election", _("Election"), [sheet.title]),
+        ("method", _("Method"), [sheet.method_label]),
+        ("seats", _("Seats"), [str(sheet.seats)]),
+    ]
+    if sheet.reserved:
+        items.append(("reserved", _("Reserved seats"), [sheet.reserved]))
+    if sheet.state == "void":
+        items.append(("status", _("Status"), [_("Void: %(reason)s", reason=sheet.void_reason)]))
+    if brief or not sheet.has_result:
+        return items
+    if sheet.counted:
+        items.append(("counted", _("Counted"), [_("%(time)s UTC", time=sheet.counted)]))
+    items += [
+        ("papers", _("Ballots"), [str(sheet.papers)]),
+        ("valid", _("Valid ballots"), [str(sheet.valid)]),
+        ("invalid", _("Invalid ballots"), [str(sheet.invalid)]),
+    ]
+    for c in sheet.counts:
+        if c.quota is not None:
+            label = _("Quota") if len(sheet.counts) == 1 else _("Quota (%(count)s)", count=c.label)
+            items.append(("quota", label, [c.quota]))
+    items.append(("seed", _("Seed for any drawing of lots"), [sheet.seed]))
+    if sheet.error is not None:
+        items.append(("error", _("Result"), [_("The count could not be made: %(reason)s", reason=sheet.error)]))
+    else:
+        items.append(("elected", _("Elected"), [_elected_name(c, _) for c in sheet.elected]))
+    return items
+
+
+def _stage_parts(stages: int, most: int = STAGES_PER_TABLE) -> list[range]:
+    """The stages 0..stages-1 in consecutive parts of at most ``most``, as even as can be."""
+    if stages <= most:
+        return [range(stages)]
+    parts = -(-stages // most)
+    sizes = [stages // parts + (1 if i < stages % parts else 0) for i in range(parts)]
+    out, start = [], 0
+    for size in sizes:
+        out.append(range(start, start + size))
+        start += size
+    return out
+
+
+def _cols(widths: list[float]) -> str:
+    total = sum(widths)
+    return "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.3f}%">' for w in widths) + "</colgroup>"
+
+
+def _stv_table(table: list[list[str]], stages: range, total: int, last: bool, split: bool, _) -> str:
+    """One table of an STV count: the candidates' column, then ``stages`` (two columns each), and
+    in the ``last`` table the column of how each candidate ended."""
+    widths = [_NAME_WIDTH] + [_FIGURE_WIDTH] * (2 * len(stages)) + ([_RESULT_WIDTH] if last else [])
+    caption = ""
+    if split:
+        first, final = stages[0] + 1, stages[-1] + 1
+        words = (_("Stage %(stage)d of %(stages)d", stage=first, stages=total) if first == final else
+                 _("Stages %(first)d–%(last)d of %(stages)d", first=first, last=final, stages=total))
+        caption = f"<caption>{_e(words)}</caption>"
+
+    def pair(row: list[str], k: int) -> tuple[str, str]:
+        return row[1 + 2 * k], row[2 + 2 * k]
+
+    def end(cell: str, tag: str = "td") -> str:
+        return f"<{tag}>{_e(cell)}</{tag}>" if last else ""
+
+    numbers, actions, columns = table[0], table[1], table[2]
+    head = [
+        f'<tr><th scope="col">{_e(numbers[0])}</th>'
+        + "".join(f'<th scope="colgroup" colspan="2" class="stage">{_e(pair(numbers, k)[0])}</th>' for k in stages)
+        + (f'<th scope="col">{_e(numbers[-1])}</th>' if last else "") + "</tr>",
+        f'<tr><th scope="row">{_e(actions[0])}</th>'
+        + "".join(f'<td colspan="2" dir="auto">{_e(pair(actions, k)[0])}</td>' for k in stages)
+        + end(actions[-1]) + "</tr>",
+        f'<tr><th scope="col">{_e(columns[0])}</th>'
+        + "".join(f'<th scope="col" class="n">{_e(a)}</th><th scope="col" class="n">{_e(b)}</th>'
+                  for a, b in (pair(columns, k) for k in stages))
+        + end(columns[-1], "th") + "</tr>",
+    ]
+    body = []
+    figures_from = len(table) - 7  # non-transferable, loss, total, quota; then elected, excluded, note
+    for i, row in enumerate(table[3:-3], 3):
+        css = ' class="figures"' if i >= figures_from else ""
+        body.append(
+            f'<tr{css}><th scope="row" dir="auto">{_e(row[0])}</th>'
+            + "".join(f'<td class="n">{_e(a)}</td><td class="n">{_e(b)}</td>' for a, b in (pair(row, k) for k in stages))
+            + end(row[-1]) + "</tr>")
+    for row in table[-3:]:
+        body.append(
+            f'<tr class="words"><th scope="row">{_e(row[0])}</th>'
+            + "".join(f'<td colspan="2" dir="auto">{_e(pair(row, k)[0])}</td>' for k in stages)
+            + end(row[-1]) + "</tr>")
+    width = sum(widths)
+    return (f'<table class="sheet stv" style="width:{width:.2f}%">{caption}{_cols(widths)}\n'
+            "<thead>" + "\n".join(head) + "</thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table>\n")
+
+
+def _tally_table(table: list[list[str]]) -> str:
+    widths = [30.0, 10.0, 20.0]
+    head = "".join(f'<th scope="col">{_e(cell)}</th>' for cell in table[0])
+    body = []
+    for row in table[1:]:
+        cells = [f'<th scope="row" dir="auto">{_e(row[0])}</th>']
+        cells += [f'<td class="n">{_e(cell)}</td>' if i == 0 else f"<td>{_e(cell)}</td>" for i, cell in enumerate(row[1:])]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (f'<table class="sheet tally" style="width:{sum(widths):.2f}%">{_cols(widths)}\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table>\n")
+
+
+def _count_html(c: SheetCount, _, level: int) -> str:
+    """A count: its heading, its quota and ballots, its table(s) (an STV count of many stages split
+    into tables of at most STAGES_PER_TABLE stages) and its notes."""
+    h = min(max(level, 1), 6)
+    figures = []
+    if c.quota is not None:
+        figures.append(_("Quota: %(quota)s", quota=c.quota))
+    figures.append(_("Seats: %(seats)d", seats=c.seats))
+    figures.append(_("%(valid)s valid ballots", valid=c.valid))
+    figures.append(_("%(invalid)s invalid ballots", invalid=c.invalid))
+    out = [f'<section class="count {_CLASS.sub("", c.kind)}">\n<h{h}>{_e(c.label)}</h{h}>\n',
+           f'<p class="count-figures">{" · ".join(_e(f) for f in figures)}</p>\n']
+    if c.table and c.kind == "stv":
+        parts = _stage_parts(c.stages)
+        for n, stages in enumerate(parts):
+            out.append(_stv_table(c.table, stages, c.stages, n == len(parts) - 1, len(parts) > 1, _))
+    elif c.table:
+        out.append(_tally_table(c.table))
+    if c.notes:
+        notes_label = _("Notes")
+        out.append(f'<ul class="notes" aria-label="{_e(notes_label)}">'
+                   + "".join(f'<li dir="auto">{_e(note)}</li>' for note in c.notes) + "</ul>\n")
+    out.append("</section>\n")
+    return "".join(out)
+
+
+def _sheet_meta_table(sheet: ElectionSheet, _, *, brief: bool = False) -> str:
+    return _meta_table([(key, label, ", ".join(values))
+                        for key, label, values in _sheet_meta(sheet, _, meeting=False, brief=brief)
+                        if key != "election"])
+
+
+def _sheet_html(sheet: ElectionSheet, _) -> str:
+    heading = _("Result sheet")
+    body = [
+        '<header class="export-header">\n',
+        f'<p class="meeting">{_e(sheet.meeting)}</p>\n',
+        f'<h1 class="title" dir="auto">{_e(sheet.title)}</h1>\n',
+        f'<p class="subtitle">{_e(heading)}</p>\n',
+        _sheet_meta_table(sheet, _),
+        "</header>\n",
+        *(_count_html(c, _, 2) for c in sheet.counts),
+    ]
+    return _page(sheet.language, f"{_one_line(sheet.title)} — {_one_line(heading)}", "".join(body), _,
+                 landscape=True, kind="sheet")
+
+
+def _elections_html(elections: list[ElectionSheet], _) -> str:
+    """The record's elections: a counted one with its tables, a void one with its reason."""
+    if not elections:
+        return ""
+    heading = _("Elections")
+    out = [f'<section class="elections">\n<h2>{_e(heading)}</h2>\n']
+    for sheet in elections:
+        brief = sheet.state == "void"
+        out.append(f'<section class="election {"void" if brief else "counted"}">\n'
+                   f'<h3 dir="auto">{_e(sheet.title)}</h3>\n' + _sheet_meta_table(sheet, _, brief=brief))
+        if not brief:
+            out += [_count_html(c, _, 4) for c in sheet.counts]
+        out.append("</section>\n")
+    out.append("</section>\n")
+    return "".join(out)
 
 
 def _pdf(page: str) -> bytes:
@@ -911,14 +1148,51 @@ def _safe_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _record_csv(record: Record, _) -> bytes:
+#: a figure of a count ("12", "-34.00000", "+1.50000"): a number to a spreadsheet, never a formula
+_FIGURE = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def _sheet_cell(value: str) -> str:
+    """A cell of a result sheet: a figure as it is, anything else neutralised as a record cell."""
+    return value if _FIGURE.fullmatch(value) else _safe_cell(value)
+
+
+def _csv_bytes(rows) -> bytes:
+    """CSV, UTF-8 with a BOM (so Excel reads it as UTF-8), CRLF line ends."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([_safe_cell(label) for _key, label, _width in _record_columns(_)])
-    for row in record.rows:
-        writer.writerow(["" if value is None else value if isinstance(value, int) else _safe_cell(str(value))
-                         for value in _record_values(row)])
+    writer.writerows(rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _count_rows(c: SheetCount, _) -> list[list[str]]:
+    """A count as rows: a blank row, the count's name, every row of its table as it is, its notes."""
+    rows = [[], [c.label]] + [list(row) for row in c.table]
+    rows.extend([_("Notes") if i == 0 else "", note] for i, note in enumerate(c.notes))
+    return rows
+
+
+def _sheet_rows(sheet: ElectionSheet, _, *, meeting: bool = True, brief: bool = False) -> list[list[str]]:
+    """A result sheet as CSV rows: the header block (a label and its values per row), then each
+    count (:func:`_count_rows`). ``brief``: the header block of a void election only. Cells are
+    neutralised (:func:`_sheet_cell`)."""
+    rows = [[label, *values] for _key, label, values in _sheet_meta(sheet, _, meeting=meeting, brief=brief)]
+    if not brief:
+        for c in sheet.counts:
+            rows.extend(_count_rows(c, _))
+    return [[_sheet_cell(str(cell)) for cell in row] for row in rows]
+
+
+def _record_csv(record: Record, _) -> bytes:
+    rows = [[_safe_cell(label) for _key, label, _width in _record_columns(_)]]
+    for row in record.rows:
+        rows.append(["" if value is None else value if isinstance(value, int) else _safe_cell(str(value))
+                     for value in _record_values(row)])
+    # each election after the amendments: a blank row, then its block (its first cell "Election")
+    for sheet in record.elections:
+        rows.append([])
+        rows.extend(_sheet_rows(sheet, _, meeting=False, brief=sheet.state == "void"))
+    return _csv_bytes(rows)
 
 
 _SHEET_TITLE = re.compile(r"[\[\]:*?/\\]")
@@ -972,7 +1246,12 @@ def _record_xlsx(record: Record, _) -> bytes:
                 values.append(text(sheet, value) if value[:1] in ("=", "#") or len(value) > _XLSX_MAX else value)
         sheet.append(values)
 
-    about = workbook.create_sheet(_sheet_title(_("About"), "About"))
+    about_title = _sheet_title(_("About"), "About")
+    names = _sheet_names([e.title for e in record.elections], [sheet.title, about_title, "History"], _)
+    for election, name in zip(record.elections, names):
+        _election_sheet_xlsx(workbook, name, election, _, text, bold)
+
+    about = workbook.create_sheet(about_title)
     about.column_dimensions["A"].width = 26
     about.column_dimensions["B"].width = 40
     about.column_dimensions["C"].width = 70
@@ -984,3 +1263,86 @@ def _record_xlsx(record: Record, _) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _sheet_names(titles: list[str], taken: list[str], _) -> list[str]:
+    """A worksheet name for each election: its title as a sheet name can hold it (at most 31
+    characters, none of []:*?/\\, no apostrophe at either end), different from every other and
+    from ``taken`` (as Excel compares them: ignoring case)."""
+    used = {name.casefold() for name in taken}
+    out = []
+    for n, title in enumerate(titles, 1):
+        base = _trim_sheet_name(_SHEET_TITLE.sub("", _clean(_one_line(title))))
+        if not base:
+            base = _trim_sheet_name(_("Election %(n)d", n=n)) or f"Election {n}"
+        name, k = base, 1
+        while name.casefold() in used:
+            k += 1
+            suffix = f" ({k})"
+            name = _trim_sheet_name(base[:31 - len(suffix)]) + suffix
+        used.add(name.casefold())
+        out.append(name)
+    return out
+
+
+def _trim_sheet_name(name: str) -> str:
+    return name[:31].strip().strip("'").strip()
+
+
+def _xlsx_figure(value: str) -> tuple[int | float, str] | None:
+    """A figure of a count as a number and the number format that shows it exactly as written
+    ("+1.50000": 1.5 shown as +0.00000), or None when a number cannot hold it exactly (more than
+    15 digits, a negative zero)."""
+    if not _FIGURE.fullmatch(value):
+        return None
+    digits = value.lstrip("+-").replace(".", "").lstrip("0")
+    if len(digits) > 15:
+        return None
+    places = len(value.partition(".")[2])
+    number = float(value) if places else int(value)
+    if number == 0 and value.startswith("-"):
+        return None
+    fmt = "0." + "0" * places if places else "0"
+    if value.startswith("+"):
+        fmt = f"+{fmt};-{fmt};{fmt}"
+    return number, fmt
+
+
+#: the header block's figures (a number in XLSX); the seed and the rest stay text
+_FIGURE_KEYS = {"seats", "papers", "valid", "invalid", "quota"}
+
+
+def _election_sheet_xlsx(workbook, name: str, sheet: ElectionSheet, _, text, bold) -> None:
+    """One election on a worksheet of its own: the rows of its CSV block, the count's figures as
+    numbers shown with every decimal place the count has, everything else as text (never a
+    formula)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    brief = sheet.state == "void"
+    rows: list[tuple[list[str], bool]] = []  # (cells, whether its cells after the first may be figures)
+    for key, label, values in _sheet_meta(sheet, _, meeting=False, brief=brief):
+        rows.append(([label, *values], key in _FIGURE_KEYS))
+    for c in [] if brief else sheet.counts:
+        table = c.table
+        figures = ({0} | set(range(3, len(table) - 3))) if c.kind == "stv" else set(range(1, len(table)))
+        rows += [([], False), ([c.label], False)]
+        rows += [(list(row), i in figures) for i, row in enumerate(table)]
+        rows += [([_("Notes") if i == 0 else "", note], False) for i, note in enumerate(c.notes)]
+    ws = workbook.create_sheet(name)
+    ws.column_dimensions["A"].width = 30
+    for index in range(2, max((len(cells) for cells, _figures in rows), default=1) + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 13
+    for cells, figures in rows:
+        out = []
+        for i, value in enumerate(cells):
+            figure = _xlsx_figure(value) if figures and i else None
+            if figure is not None:
+                cell = WriteOnlyCell(ws, value=figure[0])
+                cell.number_format = figure[1]
+                out.append(cell)
+            elif value == "":
+                out.append(None)
+            else:
+                out.append(text(ws, value, font=bold if i == 0 else None))
+        ws.append(out)

@@ -102,6 +102,16 @@ def _collect(app, world) -> dict[tuple[str | None, str], dict]:
             for form in forms_on(url, response.get_data(as_text=True)):
                 for action in form["actions"]:
                     found.setdefault((visitor, action), {**form, "action": action})
+    # a ballot's review page is the answer to a post (its "Review my ballot"): its form casts the ballot
+    if world.get("voting_election"):
+        client = app.test_client()
+        sign_in(client, "delegate")
+        url = f"/elections/{world['voting_election']}/ballot"
+        response = client.post(url, data={"action": "review", "ranking": "", "csrf_token": csrf_token(client, "/login")})
+        assert response.status_code == 200, (url, response.status_code)
+        for form in forms_on(url, response.get_data(as_text=True)):
+            for action in form["actions"]:
+                found.setdefault(("delegate", action), {**form, "action": action})
     return found
 
 

@@ -240,8 +240,10 @@ def _post(client, path: str, data: dict, expect=(302,)):
 def build_world(app) -> dict:
     """A meeting in session whose every user-written text is a payload: people (by the CSV import),
     documents (by the import form), amendments in every state, rulings, decisions, a composite,
-    comments and hidden comments, polls (free options, results, a voided one), speakers lists,
-    proxies and the floor. Returns the ids the URL map needs."""
+    comments and hidden comments, polls (free options, results, a voided one), elections (a counted
+    one whose title and candidates are the payloads, a void one, one taking nominations, one set up,
+    one with its ballots open), speakers lists, proxies and the floor. Returns the ids the URL map
+    needs."""
     from motions.amendments import operations as amend
     from motions.amendments.models import Amendment
     from motions.auth.models import Person
@@ -382,12 +384,49 @@ def build_world(app) -> dict:
                 if i % 4 == 2:
                     debate.hide_comment(c, chair, payload(i + 3))
             debate.post_comment(meeting, me, subject_type, subject_id, everything())
+        election_ids, candidate_ids = _elections(meeting, chair, me, delegates)
         meetings.set_floor(meeting, "amendment", ids[0], by=chair)
         draft_clauses = [r.clause_id for r in db.session.get(Document, doc_b).version().clause_texts]
         db.session.remove()
     return {"slug": SLUG, "documents": [doc_a, doc_b], "open_document": doc_a, "draft_document": doc_b,
             "clauses": draft_clauses[:2], "amendments": ids + composite_ids + extra_ids, "mine": ids[0],
-            "polls": poll_ids, "open_poll": open_poll_id, "draft_poll": draft_poll_id, "carried_payload": carried_payload, "import_preview": preview.get_data(as_text=True)}
+            "polls": poll_ids, "open_poll": open_poll_id, "draft_poll": draft_poll_id, "carried_payload": carried_payload, "import_preview": preview.get_data(as_text=True),
+            "elections": election_ids, "counted_election": election_ids[0], "voting_election": election_ids[-1],
+            "candidates": candidate_ids}
+
+
+def _elections(meeting, chair, me, delegates) -> tuple[list[int], list[int]]:
+    """Elections whose titles, candidates' names, organisations and statements and void reason are
+    the payloads: a counted one (every payload a candidate, the delegates' ballots: a result sheet
+    of many stages), a void one, one taking nominations (a delegate's nomination waiting for its
+    seconder), one set up with its candidates, one with its ballots open. (ids, candidate ids)"""
+    from motions.elections import operations as elections
+
+    def with_candidates(title: str, names: list[str], **settings):
+        election = elections.create_election(meeting, chair, title=title, seats=settings.pop("seats", 1),
+                                             method=settings.pop("method", "scottish"), **settings)
+        for k, name in enumerate(names):
+            elections.nominate(election, chair, name=name, organisation=payload(k + 5),
+                               statement=f"{payload(k + 1)}\n{payload(k + 2)}")
+        return election
+
+    counted = with_candidates(bundle(2, 300), PAYLOADS, seats=2)
+    elections.open_ballots(counted, chair, confirm_without_quorum=True)
+    on_paper = [c.id for c in elections.standing(counted)]
+    for i, voter in enumerate([me, *delegates]):
+        elections.cast_ballot(counted.id, voter, [on_paper[(5 * i + j) % len(on_paper)] for j in range(3)])
+    elections.close_ballots(counted, chair)
+    void = with_candidates(payload(19), [payload(3), payload(4)])
+    elections.void_election(void, chair, everything())
+    nominating = with_candidates(payload(5), [payload(6)])
+    elections.open_nominations(nominating, chair)
+    elections.nominate(nominating, me, person_id=delegates[3].id, statement=payload(7))  # waits for a seconder
+    draft = with_candidates(payload(8), [payload(9), payload(10)], method="approval")
+    voting = with_candidates(payload(11), [payload(12), payload(13), payload(14)], seats=2)
+    elections.open_ballots(voting, chair, confirm_without_quorum=True)
+    elections.cast_ballot(voting.id, delegates[0], [elections.standing(voting)[0].id])
+    ids = [e.id for e in (counted, void, nominating, draft, voting)]
+    return ids, [c.id for e in (counted, void, nominating, draft, voting) for c in e.candidates]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -643,6 +682,8 @@ def test_flash_messages_with_payloads_are_inert(app, world):
 
 #: a spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: a plain number (a count's "-34.00000" transfer): a spreadsheet reads it as that number, nothing else
+FIGURE = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 def _xml_text(data: bytes) -> str:
@@ -773,11 +814,20 @@ def test_every_export_format_keeps_the_payloads_as_text(app, world):
     problems += inert_problems(html)
     check_text("compare", shown(html), carried)
 
-    # the record: every amendment with its title, mover, seconders and how it was decided
+    # the record: every amendment with its title, mover, seconders and how it was decided; every
+    # election with its title and its candidates, the void one with its reason
     with app.app_context():
         from motions.amendments.models import Amendment
+        from motions.elections.models import Election
 
         titles = [a.title for a in db.session.execute(db.select(Amendment)).scalars() if a.title]
+        counted = db.session.get(Election, world["counted_election"])
+        ballot_names = [c.name for c in counted.candidates]
+        election_texts = [counted.title, *ballot_names]
+        void_reasons = [e.void_reason for e in db.session.execute(db.select(Election)).scalars() if e.void_reason]
+        db.session.remove()
+    assert len(ballot_names) == len(PAYLOADS) and void_reasons
+    titles += election_texts + void_reasons
     for fmt in [f for f in RECORD_FORMATS if f != "pdf"]:
         url = f"/m/{SLUG}/record?format={fmt}"
         body = _download(client, url, fmt)
@@ -794,13 +844,22 @@ def test_every_export_format_keeps_the_payloads_as_text(app, world):
                 cells, found = _check_xlsx(body)
                 problems += [f"{url}: {p}" for p in found]
             for cell in cells:
-                if fmt == "csv" and cell.startswith(FORMULA_START):
+                if fmt == "csv" and cell.startswith(FORMULA_START) and not FIGURE.fullmatch(cell):
                     problems.append(f"{url}: the cell {cell!r} is a formula to a spreadsheet")
             # every title is there (a neutralised one with the apostrophe a spreadsheet hides)
             check_text(url, "\n".join(cells), titles)
             for title in titles:
                 if title.startswith(FORMULA_START) and fmt == "csv":
                     assert "'" + title in cells, f"{url}: {title!r} not neutralised as '{title}"
+    # the counted election's result sheet: its title and every candidate, no formula
+    url = f"/elections/{world['counted_election']}/result.csv"
+    cells = [cell for row in csv.reader(io.StringIO(_download(client, url, "csv").decode("utf-8-sig"))) for cell in row]
+    checked.append(url)
+    problems += [f"{url}: the cell {cell!r} is a formula to a spreadsheet" for cell in cells
+                 if cell.startswith(FORMULA_START) and not FIGURE.fullmatch(cell)]
+    check_text(url, "\n".join(cells), election_texts)
+    problems += [f"{url}: {name!r} not neutralised" for name in ballot_names
+                 if name.startswith(FORMULA_START) and "'" + name not in cells]
     assert len(checked) >= 15, checked
     assert not problems, "\n".join(problems[:40])
     tried("XSS", exports_parsed=len(checked), pages_parsed=1, payload_occurrences_checked=looked_for)
