@@ -306,4 +306,11 @@ def export_ballots(election_id):
        body=obj({"blt": string()}), response=ELECTION, errors=(400, 401, 403, 404, 409, 413, 422))
 def import_ballots(election_id):
     data = json_body()
-    return _election(operations.import_blt(g.election, g.api_person, data.get("blt")))
+    try:
+        election = operations.import_blt(g.election, g.api_person, data.get("blt"))
+    except ValidationFailed as error:
+        # the operation names the page's upload field ("file"); here the file is the body's "blt"
+        if "file" in error.fields:
+            error.fields["blt"] = error.fields.pop("file")
+        raise
+    return _election(election)

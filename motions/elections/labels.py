@@ -15,7 +15,7 @@ ELECTION_STATE_LABELS = {
 CANDIDATE_STATE_LABELS = {
     "nominated": _l("waiting for seconders"),
     "standing": _l("standing"),
-    "withdrawn": _l("withdrawn"),
+    "withdrawn": _l("withdrew"),  # not the amendments' "withdrawn": a candidate withdraws (退选), a motion is withdrawn
 }
 
 METHOD_LABELS = {

@@ -402,7 +402,8 @@ def edit_candidate(candidate_id):
     candidate, election = g.candidate, g.election
     person = _person()
     if not operations.may_change_candidate(candidate, person, g.roles):
-        abort(403)
+        flash(_("Only the candidate, their nominator or the chair can change a nomination."), "error")
+        return _back(election)
     form = CandidateForm(obj=None if request.method == "POST" else candidate)
     status = 200
     chair = "chair" in g.roles

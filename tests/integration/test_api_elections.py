@@ -470,9 +470,9 @@ def test_a_malformed_blt_file_is_a_422_naming_the_line(world, text, line, reason
     eid = created(world, seats=1)["id"]
     with nothing_stored(world.app):
         error = assert_error(act(world, eid, "ballots/import", body={"blt": text}), 422, "validation_failed",
-                             {"file"})
-        assert f"Line {line} of the file" in error["fields"]["file"], error
-        assert reason in error["fields"]["file"], error
+                             {"blt"})
+        assert f"Line {line} of the file" in error["fields"]["blt"], error
+        assert reason in error["fields"]["blt"], error
 
 
 def test_import_refusals(world):
@@ -482,18 +482,18 @@ def test_import_refusals(world):
     with nothing_stored(world.app):
         # the file's candidates must be the election's
         error = assert_error(act(world, eid, "ballots/import", body={"blt": good.replace('"Ben"', '"Bob"')}), 422,
-                             "validation_failed", {"file"})
-        assert "Bob" in error["fields"]["file"] and "Ben" in error["fields"]["file"]
+                             "validation_failed", {"blt"})
+        assert "Bob" in error["fields"]["blt"] and "Ben" in error["fields"]["blt"]
         assert_error(act(world, eid, "ballots/import", body={"blt": good.replace("2 1\n", "2 2\n", 1)}), 422,
-                     "validation_failed", {"file"})  # seats
-        assert_error(act(world, eid, "ballots/import", body={"blt": ""}), 422, "validation_failed", {"file"})
+                     "validation_failed", {"blt"})  # seats
+        assert_error(act(world, eid, "ballots/import", body={"blt": ""}), 422, "validation_failed", {"blt"})
         # more papers than a count stores (a weight past the database's integers was a 500)
         for lines, line in ((["10000001 1 0"], 2), (["2147483648 1 0"], 2), ([f"{10**30} 1 0"], 2),
                             (["# many", "6000000 1 0", "", "6000000 2 0"], 5)):
             heavy = good.replace("\n1 1 0", "\n" + "\n".join(lines))
             error = assert_error(act(world, eid, "ballots/import", body={"blt": heavy}), 422, "validation_failed",
-                                 {"file"})
-            assert error["fields"]["file"] == (f"Line {line} of the file: the ballot lines add up to more than "
+                                 {"blt"})
+            assert error["fields"]["blt"] == (f"Line {line} of the file: the ballot lines add up to more than "
                                                f"10,000,000 papers."), heavy
         assert_error(act(world, eid, "ballots/import", body={"blt": 7}), 422, "validation_failed", {"blt"})
         assert_error(act(world, eid, "ballots/import", body={}), 422, "validation_failed", {"blt"})
