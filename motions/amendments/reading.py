@@ -50,10 +50,10 @@ def order_key(amendment: Amendment, where: dict[int, int]) -> tuple:
 
 def _order_by(dialect: str, clauses: int) -> list:
     """order_key as the database's ORDER BY, for the amendments of a document joined (outer) to the
-    clauses of its current version, which has `clauses` clauses: the place of the
-    clause (-1 for a new clause at the start, after every clause when the version no longer has
-    it), a new clause after changes to the one it follows, where the change starts (the first
-    range's start), the end of its last range (the furthest-reaching first), the id."""
+    clauses of its current version, which has `clauses` clauses: the place of the clause (-1 for a
+    new clause at the start, after every clause when the version no longer has it), a new clause
+    after changes to the one it follows, where the change starts (the first range's start), the end
+    of its last range (the furthest-reaching first), the id."""
     new_clause = Amendment.kind == AmendmentKind.insert_after
     if dialect == "postgresql":  # the ranges column is json: a path of array indexes, -1 the last
         start, end = (db.cast(Amendment.ranges.op("#>>")(db.literal(path, ARRAY(db.Text))), db.Integer)
@@ -355,8 +355,12 @@ class Reader:
                                                 ClauseText.version_id == current))
                  .where(Amendment.document_id == self.document.id)
                  .order_by(*_order_by(db.session.get_bind().dialect.name, len(self.where))))
-        query = self._filtered(query, filters or Filters()).offset(offset)
-        return list(_select(query if limit is None else query.limit(limit)).scalars())
+        query = self._filtered(query, filters or Filters())
+        if offset:
+            query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(_select(query).scalars())
 
     def movers(self) -> list[_Ref]:
         """Everyone who moved an amendment to the document, by name (the list's filter)."""
