@@ -148,7 +148,8 @@ def _retry_after() -> int:
     current = current_app.extensions["motions.limiter"].current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    # the window's own end (flask-limiter's reset_at is int(end + 1): up to a second late)
+    return max(1, math.ceil(current.window[0] - time.time()))
 
 
 def init_app(app) -> None:

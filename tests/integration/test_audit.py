@@ -339,14 +339,17 @@ def test_the_demo_is_logged_once(app, runner):
         actions = [e.action for e in audit.entries(meeting_id)]
         db.session.remove()
     assert actions == ["document.state", "amendment.submitted", "amendment.seconded", "amendment.admitted",
-                       "poll.created", "amendment.submitted", "amendment.submitted"]
+                       "poll.created", "amendment.submitted", "amendment.submitted",
+                       # the Steering Committee election: set up, nominations open, four nominated and seconded
+                       "election.created", "election.nominations_opened"] + [
+                       "election.nominated", "election.seconded"] * 4
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         assert len(audit.entries(meeting_id)) == len(actions)
         db.session.remove()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "audit log: 7 entries in 1 meeting, chain intact\n"
+    assert result.stdout == "audit log: 17 entries in 1 meeting, chain intact\n"
 
 
 # ------------------------------------------------------------------ motions audit verify

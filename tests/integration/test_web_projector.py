@@ -53,7 +53,9 @@ def test_the_projector_is_a_full_page_without_navigation(app, factory):
     assert '<body class="projector hall">' in body
     assert 'class="top"' not in body and "Sign out" not in body  # no navigation chrome
     assert f'data-events="/api/v1/meetings/{SLUG}/events?after=' in body
-    assert 'data-live="poll.created poll.opened poll.closed poll.voided floor.changed amendment.changed document.changed speakers.changed meeting.changed"' in body
+    assert ('data-live="poll.created poll.opened poll.closed poll.voided election.changed election.opened election.closed '
+            'election.voided election.candidates floor.changed amendment.changed document.changed speakers.changed '
+            'meeting.changed"') in body
     assert f'data-live-src="/m/{SLUG}/projector?part=live"' in body
     assert '<script src="/static/live.js" defer></script>' in body
     assert "Poll meeting" in plain(page)  # nothing on the floor: the meeting's title
