@@ -14,6 +14,12 @@ GET /api/v1/meetings/{slug}, costs 3.4 ms of server CPU, 1.7 ms here).
   python -m bench.browse_profile --profile NAME  cProfile of one request type (NAME: inline, amendment,
                                                  list, platform, preview, propose, trivial), top 40
   python -m bench.browse_profile --profile NAME --pyinstrument   the same as pyinstrument's call tree
+  python -m bench.browse_profile --served        the app under gunicorn as the load suite serves it (gthread,
+                                                 1 worker, 8 threads), sent the mix in its proportions by
+                                                 BENCH_PROFILE_CLIENTS (16) threads without pause (or with
+                                                 BENCH_THINK "3-10" seconds between requests) for
+                                                 BENCH_PROFILE_SECONDS (30): requests/s and the server's CPU
+                                                 (master and worker) per request
 Settings (environment): BENCH_PROFILE_DB (the seeded file, default /tmp/motions-browse-profile.sqlite3;
 built when missing), BENCH_PROFILE_REQUESTS (200), BENCH_CLAUSES (200), BENCH_AMENDMENTS (3000).
 BENCH_DATABASE_URL=postgresql://.../NAME (NAME containing "bench"): PostgreSQL instead, seeded afresh
@@ -70,12 +76,96 @@ def seeded(path: Path, clauses: int, amendments: int) -> dict:
     return json.loads(meta.read_text())
 
 
+def served(uri: str, data: dict, tmp: str) -> None:
+    """--served: gunicorn on `uri`, the mix sent by threads with their own connections and sessions."""
+    import http.client
+    import json
+    import threading
+    from urllib.parse import urlencode
+
+    from bench import amendments as platform_bench
+    from bench import load, vote_storm
+
+    clients = int(os.environ.get("BENCH_PROFILE_CLIENTS") or 16)
+    seconds = float(os.environ.get("BENCH_PROFILE_SECONDS") or 30)
+    think = tuple(float(x) for x in os.environ["BENCH_THINK"].split("-")) if os.environ.get("BENCH_THINK") else None
+    server, base, _log = vote_storm.serve(uri, "--workers 1 --threads 8", tmp)
+    document, names, weights = data["document"], list(WEIGHTS), list(WEIGHTS.values())
+    counts = dict.fromkeys(names, 0)
+    failures: list[str] = []
+    stop, lock = threading.Event(), threading.Lock()
+
+    def client(i: int) -> None:
+        rng = random.Random(i)
+        connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=120)
+        cookie = [""]
+
+        def send(method, path, body=None, headers=None):
+            headers = {**(headers or {}), **({"Cookie": cookie[0]} if cookie[0] else {})}
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.getheader("Set-Cookie"):
+                cookie[0] = response.getheader("Set-Cookie").split(";")[0]
+            return response.status
+
+        connection.request("GET", "/login")
+        answer = connection.getresponse()
+        cookie[0] = answer.getheader("Set-Cookie").split(";")[0]
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', answer.read()).group(1).decode()
+        email = data["emails"][i % len(data["emails"])]
+        send("POST", "/login", urlencode({"email": email, "password": load.PASSWORD, "csrf_token": token}),
+             {"Content-Type": "application/x-www-form-urlencoded"})
+        api = {"Authorization": f"Bearer {data['tokens'][-1 - i]}", "Content-Type": "application/json"}
+        while not stop.is_set():
+            name = rng.choices(names, weights)[0]
+            if name in ("preview", "propose"):
+                clause_id, text = rng.choice(data["clauses"])
+                body = json.dumps({"clause_id": clause_id, "kind": "modify", "text": platform_bench.edit(text, rng)})
+                path = f"/api/v1/documents/{document}/amendments" + ("/preview" if name == "preview" else "")
+                status = send("POST", path, body, api)
+            else:
+                amendment = rng.choice(data["amendments"])
+                status = send("GET", {"inline": f"/amendments/{amendment}/redline", "amendment": f"/amendments/{amendment}",
+                                      "platform": f"/documents/{document}",
+                                      "list": f"/documents/{document}/amendments"}[name])
+            with lock:
+                counts[name] += 1
+                if status not in (200, 201):
+                    failures.append(f"{name}: {status}")
+            if think:
+                time.sleep(rng.uniform(*think))
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    try:
+        for thread in threads:
+            thread.start()
+            time.sleep(0.1 if think else 0)
+        time.sleep(5 + (think[1] if think else 0))  # every client signed in and sending
+        with lock:
+            before = sum(counts.values())
+        cpu0, started = vote_storm.cpu_snapshot(server.pid), time.monotonic()
+        time.sleep(seconds)
+        with lock:
+            n = sum(counts.values()) - before
+        cpu, elapsed = vote_storm.cpu_delta(cpu0, vote_storm.cpu_snapshot(server.pid)), time.monotonic() - started
+        stop.set()
+    finally:
+        vote_storm.stop(server)
+    print(f"served by gunicorn (gthread, 1 worker, 8 threads): {clients} clients, "
+          f"{'think ' + os.environ['BENCH_THINK'] + ' s' if think else 'no think time'}, {elapsed:.0f} s measured\n")
+    print(f"| requests/s | server CPU, share of one core | server CPU per request | failures |\n|---:|---:|---:|---:|\n"
+          f"| {n / elapsed:.1f} | {cpu['gunicorn'] / elapsed:.0%} | {cpu['gunicorn'] * 1000 / max(n, 1):.1f} ms | "
+          f"{len(failures)} |")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=sorted(NAMES), help="cProfile one request type")
     parser.add_argument("--pyinstrument", action="store_true", help="with --profile: pyinstrument's tree instead "
                         "(pip install pyinstrument)")
     parser.add_argument("--only", help="comma-separated request types to time")
+    parser.add_argument("--served", action="store_true", help="under gunicorn, sent the mix by several clients")
     parser.add_argument("--no-freeze", action="store_true", help="leave out gunicorn.conf.py's post_worker_init "
                         "(gc.freeze once the app is loaded), which the served app gets")
     args = parser.parse_args(argv)
@@ -96,6 +186,9 @@ def main(argv: list[str]) -> int:
             shutil.copyfile(source, db)  # proposals change the data: each run starts from the seed
             uri = f"sqlite:///{db}"
         os.environ["MOTIONS_SECURE_COOKIES"] = "0"
+        if args.served:
+            served(uri, data, tmp)
+            return 0
         from motions import create_app
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": vote_storm.SECRET})
