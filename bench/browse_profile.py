@@ -23,7 +23,8 @@ GET /api/v1/meetings/{slug}, costs 3.4 ms of server CPU, 1.7 ms here).
 Settings (environment): BENCH_PROFILE_DB (the seeded file, default /tmp/motions-browse-profile.sqlite3;
 built when missing), BENCH_PROFILE_REQUESTS (200), BENCH_CLAUSES (200), BENCH_AMENDMENTS (3000).
 BENCH_DATABASE_URL=postgresql://.../NAME (NAME containing "bench"): PostgreSQL instead, seeded afresh
-(dropped and created) on each run; its own processes' CPU is not counted.
+(dropped and created) on each run, or with BENCH_PROFILE_REUSE=1 used as the last run left it (what it
+needs kept in BENCH_PROFILE_DB's .json, suffixed -postgres); its own processes' CPU is not counted.
 """
 from __future__ import annotations
 
@@ -46,15 +47,20 @@ NAMES = {"inline": "page script: an amendment inline", "amendment": "page: an am
          "propose": "API: propose an amendment", "trivial": "GET /api/v1/meetings/{slug} (the ceiling's)"}
 
 
-def seeded_postgres(uri: str, clauses: int, amendments: int) -> dict:
+def seeded_postgres(uri: str, clauses: int, amendments: int, meta: Path) -> dict:
+    import json
+
     from bench import load, vote_storm
 
     if not vote_storm.bench_database(uri):
         raise SystemExit('BENCH_DATABASE_URL must name a PostgreSQL database whose name contains "bench"')
+    if os.environ.get("BENCH_PROFILE_REUSE") and meta.exists():
+        return json.loads(meta.read_text())
     vote_storm.fresh_database(uri)
     started = time.monotonic()
     data = load.seed(uri, delegates=2000, clauses=clauses, amendments=amendments, browsers=20)
     print(f"seeded {uri} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    meta.write_text(json.dumps(data))
     return data
 
 
@@ -173,7 +179,8 @@ def main(argv: list[str]) -> int:
     size = int(os.environ.get("BENCH_CLAUSES") or 200), int(os.environ.get("BENCH_AMENDMENTS") or 3000)
     postgres = os.environ.get("BENCH_DATABASE_URL") or ""
     source = Path(os.environ.get("BENCH_PROFILE_DB") or "/tmp/motions-browse-profile.sqlite3")
-    data = seeded_postgres(postgres, *size) if postgres else seeded(source, *size)
+    data = (seeded_postgres(postgres, *size, source.with_name(source.stem + "-postgres.json")) if postgres
+            else seeded(source, *size))
 
     from bench import amendments as platform_bench
     from bench import load, vote_storm
