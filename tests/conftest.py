@@ -37,6 +37,20 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(request, monkeypatch):
+    """scrypt costs about 0.1 s a hash and as much again at every sign-in: most tests are not about
+    passwords, and several hundred sign-ins of the role and attack suites made minutes of a run.
+    Passwords made in tests get a cheap salted PBKDF2 hash instead, unless the test is marked
+    `real_password_hashing` (the tests of the hashing itself); the app's own code is unchanged."""
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr("motions.auth.models.generate_password_hash",
+                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1000"))
+
+
 def _config(uri: str) -> dict:
     return {
         "TESTING": True,

@@ -179,7 +179,7 @@ def _password_hash() -> str:
     if not _HASH:
         from werkzeug.security import generate_password_hash
 
-        _HASH.append(generate_password_hash(PASSWORD, method="scrypt"))
+        _HASH.append(generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"))
     return _HASH[0]
 
 

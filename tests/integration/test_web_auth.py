@@ -286,6 +286,7 @@ def test_language_choice_survives_sign_in(client, auth, person):
 
 # ---------------------------------------------------------------- passwords
 
+@pytest.mark.real_password_hashing
 def test_passwords_are_stored_hashed_with_scrypt(app, factory, person):
     from motions.auth.models import Person
     from motions.extensions import db
@@ -301,6 +302,7 @@ def test_passwords_are_stored_hashed_with_scrypt(app, factory, person):
     assert hashes[0] != hashes[1]  # salted
 
 
+@pytest.mark.real_password_hashing
 def test_password_set_on_the_people_page_is_hashed_and_works(app, client, auth, person):
     from motions.auth.models import Person
     from motions.extensions import db
