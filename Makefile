@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # pytest-xdist workers: one per core (each gets its own SQLite files, PostgreSQL database and browser)
 TEST_WORKERS ?= auto
+# the PostgreSQL pass: one worker more than the cores (its tests often wait on the server's processes)
+PG_TEST_WORKERS ?= $(shell expr $$(nproc 2>/dev/null || echo 2) + 1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -50,7 +52,7 @@ test-sqlite: install
 test-postgres: install
 	@if $(PY) -m tests.pg_ready "$(TEST_DATABASE_URL)"; then \
 	  echo "== PostgreSQL run: $(TEST_DATABASE_URL)"; \
-	  MOTIONS_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -n $(TEST_WORKERS) tests/integration tests/browser; \
+	  MOTIONS_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -n $(PG_TEST_WORKERS) tests/integration tests/browser; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL at $(TEST_DATABASE_URL) does not answer; CI must run the PostgreSQL suite."; exit 1; \
 	else \

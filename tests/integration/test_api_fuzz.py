@@ -44,9 +44,9 @@ from tests.tried import Answers, tried
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 SEED = 20240601
-# Examples per operation, generation mode and role: 55 operations, valid and invalid input, two roles,
-# about 3,500 requests in all: about 35 seconds a role on SQLite or PostgreSQL (2 cores).
-MAX_EXAMPLES = 16
+# Examples per operation, generation mode and role: 73 operations, valid and invalid input, two roles,
+# about 3,400 requests in all: about 30 seconds a role on SQLite or PostgreSQL (2 cores).
+MAX_EXAMPLES = 12
 
 PLATFORM = (
     "# Our platform\n"
