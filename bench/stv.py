@@ -62,7 +62,93 @@ def methods():
     return found
 
 
+def in_the_app(papers, url: str | None = None) -> list[tuple[str, float, str]]:
+    """The same papers in an election of the app: closing it (read the papers, count, regroup, store
+    the result), then the result page, its CSV and PDF, and the BLT download, through the test
+    client. A fresh SQLite database, or BENCH_DATABASE_URL (a database whose name has "bench" in
+    it, dropped and created again). The voters and papers are inserted in bulk: casting 10,000
+    ballots is the vote storm's business (bench/vote_storm.py)."""
+    import secrets
+    import tempfile
+
+    from sqlalchemy import insert
+
+    from bench.vote_storm import drop_database, fresh_database
+    from motions import create_app
+    from motions.auth.models import Person
+    from motions.elections import operations
+    from motions.elections.models import Election as ElectionRow
+    from motions.elections.models import ElectionPaper, ElectionVoter
+    from motions.extensions import db
+    from motions.meetings import operations as meetings
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        uri = url or f"sqlite:///{tmp}/stv.sqlite3"
+        fresh_database(uri)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "TESTING": True})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            meeting = meetings.create_meeting({"slug": "stv-bench", "title": "STV bench"}, creator=None)
+            chair = meetings.add_person(meeting, {"name": "Chair", "email": "chair@bench.org", "roles": ["chair"],
+                                                  "password": "bench-password"}).person_id
+            meetings.set_meeting_state(meeting, "in_session")
+            election = operations.create_election(meeting, None, title="Steering Committee", seats=SEATS,
+                                                  method="scottish")
+            person = db.session.get(Person, chair)
+            for i in range(CANDIDATES):
+                operations.nominate(election, person, name=f"Candidate {i + 1}")
+            operations.open_ballots(election, person, confirm_without_quorum=True)
+            ids = [c.id for c in operations.standing(election)]
+            voters = [{"name": f"Voter {i}", "email": f"v{i}@bench.org", "organisation": "", "is_organiser": False,
+                       "password_hash": "x", "session_generation": 0} for i in range(BALLOTS)]
+            db.session.execute(insert(Person), voters)
+            first = chair + 1
+            db.session.execute(insert(ElectionVoter), [{"election_id": election.id, "voter_id": first + i,
+                                                        "cast_by_id": first + i} for i in range(BALLOTS)])
+            db.session.execute(insert(ElectionPaper), [
+                {"id": secrets.randbits(62), "election_id": election.id, "count": 1,
+                 "preferences": " ".join(str(ids[c]) for c in ballot.preferences)}
+                for ballot in papers for _ in range(ballot.weight)])
+            db.session.commit()
+            election_id = election.id
+            t = time.perf_counter()
+            operations.close_ballots(db.session.get(ElectionRow, election_id), person)
+            rows.append(("close the ballots: read 10,000 papers, count, regroup, store", time.perf_counter() - t,
+                         f"{len(db.session.get(ElectionRow, election_id).result['counts'][0]['outcome']['stages'])}"
+                         " stages"))
+            db.session.remove()
+        import re
+
+        client = app.test_client()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+        signed_in = client.post("/login", data={"email": "chair@bench.org", "password": "bench-password",
+                                                "csrf_token": token.group(1)})
+        assert signed_in.status_code == 302, signed_in.status_code
+        for name, path in (("the result page", f"/elections/{election_id}/result"),
+                           ("the result sheet as CSV", f"/elections/{election_id}/result.csv"),
+                           ("the result sheet as PDF", f"/elections/{election_id}/result.pdf"),
+                           ("the papers as a BLT file", f"/elections/{election_id}/ballots.blt")):
+            best = float("inf")
+            size = 0
+            for _ in range(3):
+                t = time.perf_counter()
+                response = client.get(path)
+                best = min(best, time.perf_counter() - t)
+                assert response.status_code == 200, (path, response.status_code)
+                size = len(response.get_data())
+            rows.append((name, best, f"{size // 1024} KB"))
+        with app.app_context():
+            db.engine.dispose()
+        drop_database(uri)
+    return rows
+
+
 def main() -> int:
+    import os
+
     from motions.counting.stv import Election
 
     start = time.perf_counter()
@@ -83,6 +169,14 @@ def main() -> int:
             best = min(best, time.perf_counter() - t)
         print(f"| {name:<8} | {BALLOTS:>7,} | {CANDIDATES:>10} | {SEATS:>5} | {best:>19.3f} | "
               f"{len(result.stages):>6} |")
+    url = os.environ.get("BENCH_DATABASE_URL")
+    print()
+    print(f"In the app ({'PostgreSQL' if url else 'SQLite'}; the same papers, Scottish STV; pages best of 3):")
+    print()
+    print("| step | seconds | note |")
+    print("|---|---|---|")
+    for name, seconds, note in in_the_app(papers, url):
+        print(f"| {name} | {seconds:.3f} | {note} |")
     return 0
 
 
