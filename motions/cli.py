@@ -294,7 +294,7 @@ def count_command(file: Path, method: str, seed: str | None) -> None:
             result = (meek if method == "meek" else scottish).count(election, seed=seed)
     except blt.BltError as error:
         raise click.ClickException(_("%(file)s, line %(line)d: %(reason)s", file=str(file), line=error.line,
-                                     reason=error.reason)) from None
+                                     reason=render(error.note, _))) from None
     except CountError as error:
         raise click.ClickException(_("%(file)s cannot be counted: %(reason)s", file=str(file),
                                      reason=render(error.note, _))) from None

@@ -25,7 +25,10 @@ preferences, a preference for an unknown candidate, a candidate ranked twice; eq
 (``2=3``), skipped rankings (``-``) and ballot ids (``(id)``), which some programs write but a
 count under these rules cannot use; a missing end-of-ballots 0; missing, unquoted, empty,
 repeated or too few names; a missing title (which is how too few names shows when the title
-took the last name's place); anything after the title.
+took the last name's place); anything after the title.  The reason is translatable, as every
+sentence of the counting core is (:mod:`motions.counting.stv`): ``error.reason`` is the English
+sentence, ``error.note`` its template (marked with ``N_``) and params, which
+:func:`~motions.counting.stv.render` passes through a gettext.
 
 Numbers are candidates from 1 in the file and from 0 in the Election (``Ballot.preferences``).
 ``dump(parse(text))`` may differ from ``text`` in spacing and comments, but parses back to the
@@ -37,18 +40,36 @@ from __future__ import annotations
 
 import re
 
-from motions.counting.stv import Ballot, Election
+from motions.counting.stv import N_, Ballot, Election, Note, render
 
 __all__ = ["BltError", "dump", "parse"]
 
 
 class BltError(ValueError):
-    """A malformed BLT file: ``line`` (1-based) and ``reason``; str() is ``line N: reason``."""
+    """A malformed BLT file: ``BltError(line, template, **params)``, the 1-based ``line`` and the
+    reason as a note (the template marked with :func:`~motions.counting.stv.N_`, as in
+    :class:`~motions.counting.stv.CountError`; a value the file holds, a token or a name, is
+    passed already quoted, as ``repr`` writes it).  ``error.reason`` is the English sentence,
+    ``error.note`` (``(error.template, error.params)``) renders it in another language; str() is
+    ``line N: reason``."""
 
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"line {line}: {reason}")
+    def __init__(self, line: int, template: str, **params) -> None:
         self.line = line
-        self.reason = reason
+        self.template = template
+        self.params = params
+        self.reason = render((template, params))
+        super().__init__(f"line {line}: {self.reason}")
+
+    @property
+    def note(self) -> Note:
+        return (self.template, self.params)
+
+    def __reduce__(self):
+        return (_blt_error, (self.line, self.template, self.params))
+
+
+def _blt_error(line: int, template: str, params: dict) -> BltError:
+    return BltError(line, template, **params)
 
 
 def _content(raw: str) -> str:
@@ -59,30 +80,35 @@ def _content(raw: str) -> str:
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
-def _number(token: str, number: int, what: str) -> int:
+def _number(token: str, number: int, what: Note) -> int:
+    """A whole number of a numeric line; ``what`` (a note) says which, in the error."""
     if _INTEGER.fullmatch(token):
         return int(token)
     if "=" in token:
-        raise BltError(number, f"{token!r}: equal rankings ('=') are not supported: every preference must "
-                               f"name one candidate")
+        raise BltError(number, N_("%(token)s: equal rankings ('=') are not supported: every preference must "
+                                  "name one candidate"), token=repr(token))
     if token == "-":
-        raise BltError(number, "'-': skipped rankings are not supported: list the preferences in order")
+        raise BltError(number, N_("'-': skipped rankings are not supported: list the preferences in order"))
     if token.startswith("("):
-        raise BltError(number, f"{token!r}: ballot ids in parentheses are not supported")
-    raise BltError(number, f"{token!r} is not a whole number ({what})")
+        raise BltError(number, N_("%(token)s: ballot ids in parentheses are not supported"),
+                       token=repr(token))
+    raise BltError(number, N_("%(token)s is not a whole number (%(what)s)"), token=repr(token), what=what)
 
 
-def _quoted(raw: str, number: int, what: str) -> str:
-    """The text between the double quotes of a name or title line (a comment may follow)."""
+def _quoted(raw: str, number: int, what: Note) -> str:
+    """The text between the double quotes of a name or title line (a comment may follow);
+    ``what`` (a note) names the line in the error."""
     text = raw.strip()
     if not text.startswith('"'):
-        raise BltError(number, f"expected the {what} in double quotes, found {text[:40]!r}")
+        raise BltError(number, N_("expected the %(what)s in double quotes, found %(found)s"), what=what,
+                       found=repr(text[:40]))
     end = text.find('"', 1)
     if end < 0:
-        raise BltError(number, f"the {what} has no closing double quote")
+        raise BltError(number, N_("the %(what)s has no closing double quote"), what=what)
     rest = text[end + 1:].strip()
     if rest and not rest.startswith("#"):
-        raise BltError(number, f"unexpected text after the {what}: {rest[:40]!r}")
+        raise BltError(number, N_("unexpected text after the %(what)s: %(found)s"), what=what,
+                       found=repr(rest[:40]))
     return text[1:end]
 
 
@@ -105,17 +131,18 @@ def parse(text: str) -> Election:
 
     found = next_line()
     if found is None:
-        raise BltError(1, "the file is empty: expected 'candidates seats'")
+        raise BltError(1, N_("the file is empty: expected 'candidates seats'"))
     number, raw = found
     tokens = _content(raw).split()
     if len(tokens) != 2:
-        raise BltError(number, f"expected two numbers, 'candidates seats', found {_content(raw)[:40]!r}")
-    n = _number(tokens[0], number, "the number of candidates")
-    seats = _number(tokens[1], number, "the number of seats")
+        raise BltError(number, N_("expected two numbers, 'candidates seats', found %(found)s"),
+                       found=repr(_content(raw)[:40]))
+    n = _number(tokens[0], number, (N_("the number of candidates"), {}))
+    seats = _number(tokens[1], number, (N_("the number of seats"), {}))
     if n < 1:
-        raise BltError(number, "the number of candidates must be at least 1")
+        raise BltError(number, N_("the number of candidates must be at least 1"))
     if seats < 0:
-        raise BltError(number, "the number of seats cannot be negative")
+        raise BltError(number, N_("the number of seats cannot be negative"))
 
     withdrawn: set[int] = set()
     ballots: list[Ballot] = []
@@ -123,41 +150,47 @@ def parse(text: str) -> Election:
     if found is not None and _content(found[1]).startswith("-"):
         number, raw = found
         for token in _content(raw).split():
-            value = _number(token, number, "a withdrawn candidate")
+            value = _number(token, number, (N_("a withdrawn candidate"), {}))
             if value >= 0:
-                raise BltError(number, f"{token!r}: withdrawn candidates are written as negative numbers")
+                raise BltError(number, N_("%(token)s: withdrawn candidates are written as negative numbers"),
+                               token=repr(token))
             if -value > n:
-                raise BltError(number, f"withdrawn candidate {-value} does not exist: there are {n} candidates")
+                raise BltError(number, N_("withdrawn candidate %(candidate)d does not exist: there are %(n)d "
+                                          "candidates"), candidate=-value, n=n)
             if -value - 1 in withdrawn:
-                raise BltError(number, f"candidate {-value} is withdrawn twice")
+                raise BltError(number, N_("candidate %(candidate)d is withdrawn twice"), candidate=-value)
             withdrawn.add(-value - 1)
         found = next_line()
 
     while True:
         if found is None:
-            raise BltError(last + 1, "the file ends inside the ballots: expected a line '0' after the last ballot")
+            raise BltError(last + 1, N_("the file ends inside the ballots: expected a line '0' after the "
+                                        "last ballot"))
         number, raw = found
         tokens = _content(raw).split()
         if tokens == ["0"]:
             break
-        values = [_number(token, number, "in a ballot line") for token in tokens]
+        values = [_number(token, number, (N_("in a ballot line"), {})) for token in tokens]
         weight = values[0]
         if weight < 0:
-            raise BltError(number, f"negative weight {weight}: a ballot line starts with how many papers it stands for")
+            raise BltError(number, N_("negative weight %(weight)d: a ballot line starts with how many papers "
+                                      "it stands for"), weight=weight)
         if weight == 0:
-            raise BltError(number, "weight 0: a ballot line starts with how many papers (at least 1) it stands for")
+            raise BltError(number, N_("weight 0: a ballot line starts with how many papers (at least 1) it "
+                                      "stands for"))
         if len(values) < 2 or values[-1] != 0:
-            raise BltError(number, "a ballot line must end with 0")
+            raise BltError(number, N_("a ballot line must end with 0"))
         prefs = values[1:-1]
         seen: set[int] = set()
         for p in prefs:
             if p == 0:
-                raise BltError(number, "0 inside the preferences: 0 only ends a ballot line")
+                raise BltError(number, N_("0 inside the preferences: 0 only ends a ballot line"))
             if p < 0 or p > n:
-                raise BltError(number, f"preference {p} names no candidate: there are {n} candidates")
+                raise BltError(number, N_("preference %(preference)d names no candidate: there are %(n)d "
+                                          "candidates"), preference=p, n=n)
             if p in seen:
-                raise BltError(number, f"candidate {p} is ranked twice on one ballot "
-                                       f"(equal or repeated rankings are not supported)")
+                raise BltError(number, N_("candidate %(candidate)d is ranked twice on one ballot (equal or "
+                                          "repeated rankings are not supported)"), candidate=p)
             seen.add(p)
         ballots.append(Ballot(tuple(p - 1 for p in prefs), weight))
         found = next_line()
@@ -166,26 +199,27 @@ def parse(text: str) -> Election:
     for k in range(n):
         found = next_line()
         if found is None:
-            raise BltError(last + 1, f"too few names: {k} of {n} candidates named")
+            raise BltError(last + 1, N_("too few names: %(named)d of %(n)d candidates named"), named=k, n=n)
         number, raw = found
         if not raw.strip().startswith('"'):
-            raise BltError(number, f"expected the name of candidate {k + 1} in double quotes "
-                                   f"(too few names?), found {raw.strip()[:40]!r}")
-        name = _quoted(raw, number, f"name of candidate {k + 1}")
+            raise BltError(number, N_("expected the name of candidate %(candidate)d in double quotes (too "
+                                      "few names?), found %(found)s"), candidate=k + 1,
+                           found=repr(raw.strip()[:40]))
+        name = _quoted(raw, number, (N_("name of candidate %(candidate)d"), {"candidate": k + 1}))
         if not name.strip():
-            raise BltError(number, f"the name of candidate {k + 1} is empty")
+            raise BltError(number, N_("the name of candidate %(candidate)d is empty"), candidate=k + 1)
         if name in names:
-            raise BltError(number, f"two candidates are both named {name!r}")
+            raise BltError(number, N_("two candidates are both named %(name)s"), name=repr(name))
         names.append(name)
     found = next_line()
     if found is None:
-        raise BltError(last + 1, f"the title is missing after the {n} names (too few names?)")
+        raise BltError(last + 1, N_("the title is missing after the %(n)d names (too few names?)"), n=n)
     number, raw = found
-    title = _quoted(raw, number, "title")
+    title = _quoted(raw, number, (N_("title"), {}))
     extra = next_line()
     if extra is not None:
-        raise BltError(extra[0], f"unexpected line after the title (more names than the {n} candidates?): "
-                                 f"{extra[1].strip()[:40]!r}")
+        raise BltError(extra[0], N_("unexpected line after the title (more names than the %(n)d "
+                                    "candidates?): %(found)s"), n=n, found=repr(extra[1].strip()[:40]))
     return Election(candidates=tuple(names), seats=seats, ballots=tuple(ballots),
                     withdrawn=frozenset(withdrawn), title=title)
 

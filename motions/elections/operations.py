@@ -831,7 +831,7 @@ def import_blt(election: Election, person: Person | None, text) -> Election:
     election's, and it is counted and closed. Before the ballots open, with no ballot cast here.
     The file's candidates must be the election's standing candidates (by name, in any order); an
     election with no candidate yet takes the file's. Withdrawn (negative) candidates are refused."""
-    from motions.counting import blt
+    from motions.counting import blt, stv
 
     if not isinstance(text, str) or not text.strip():
         raise ValidationFailed(_("Choose a BLT file to import."), fields={"file": _("The file is empty.")})
@@ -844,11 +844,12 @@ def import_blt(election: Election, person: Person | None, text) -> Election:
     try:
         parsed = blt.parse(text)
     except blt.BltError as error:
-        message = _("Line %(line)d of the file: %(reason)s.", line=error.line, reason=error.reason)
+        message = _("Line %(line)d of the file: %(reason)s.", line=error.line,
+                    reason=stv.render(error.note, _))
         raise ValidationFailed(message, fields={"file": message}) from None
     if sum(ballot.weight for ballot in parsed.ballots) > MAX_PAPERS:
         message = _("Line %(line)d of the file: %(reason)s.", line=_line_past(text, MAX_PAPERS),
-                    reason=f"the ballot lines add up to more than {MAX_PAPERS:,} papers")
+                    reason=_("the ballot lines add up to more than %(n)s papers", n=f"{MAX_PAPERS:,}"))
         raise ValidationFailed(message, fields={"file": message})
     if parsed.withdrawn:
         message = _("The file withdraws candidates; remove them from the file, or withdraw them here.")

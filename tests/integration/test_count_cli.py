@@ -57,6 +57,23 @@ def test_a_malformed_file_names_its_line_and_nothing_is_counted(app, tmp_path):
     assert result.exit_code == 1 and "is not UTF-8 text" in result.output
 
 
+def test_a_malformed_file_is_told_through_gettext(app, tmp_path, monkeypatch):
+    """The reason is a note: its template goes through the app's gettext, as a count's refusal does."""
+    import motions.cli
+
+    def wrapping(message, **variables):
+        text = f"<<{message}>>"
+        return text % variables if variables else text
+
+    monkeypatch.setattr(motions.cli, "_", wrapping)
+    bad = BLT.replace("30 2 0", "30 2 2 0")
+    result = app.test_cli_runner().invoke(args=["count", str(_write(tmp_path, bad))])
+    assert result.exit_code == 1
+    assert "count.blt, line 3: <<candidate 2 is ranked twice on one ballot" in result.output
+    result = app.test_cli_runner().invoke(args=["count", str(_write(tmp_path, "3 two\n"))])
+    assert "line 1: <<'two' is not a whole number (<<the number of seats>>)>>" in result.output
+
+
 def test_more_seats_than_candidates_cannot_be_counted(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["count", str(_write(tmp_path, BLT.replace("3 2\n", "3 4\n", 1)))])
     assert result.exit_code == 1 and "cannot be counted" in result.output, result.output

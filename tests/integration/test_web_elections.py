@@ -191,6 +191,38 @@ def test_the_chair_imports_a_blt_file_and_a_bad_one_is_refused_with_its_line(app
         assert db.session.get(Election, eid).state is ElectionState.closed
 
 
+@pytest.mark.parametrize("bad, expected", [
+    (b'2 1\n1 1 2\n0\n"Ann"\n"Bob"\n"Import"\n', "文件第 2 行：选票行必须以 0 结尾。"),
+    (b'2 x\n', "文件第 1 行：'x' 不是整数（席位数）。"),
+    (b'2 1\n1 1 0\n0\n"Ann" x\n"Bob"\n"Import"\n', "文件第 4 行：第 1 号候选人的姓名之后有多余的文字：'x'。"),
+    (b'2 1\n1 1 0\n0\n"Ann"\n"Ann"\n"Import"\n', "文件第 5 行：两名候选人的姓名都是 'Ann'。"),
+    (b'2 1\n1 1 0\n0\n"Ann"\n"Bob"\n"Import"\n"More"\n',
+     "文件第 7 行：标题之后有多余的行（姓名是否多于 2 名候选人？）：'\"More\"'。"),
+    (b'2 1\n10000001 1 0\n0\n"Ann"\n"Bob"\n"Import"\n', "文件第 2 行：各选票行合计超过 10,000,000 张选票。"),
+])
+def test_a_bad_blt_file_is_refused_in_the_chairs_language(app, client, auth, hall, factory, bad, expected):
+    slug, people = hall
+    eid = factory.election(slug, seats=1, candidates=("Ann", "Bob"))
+    auth.login("chair@h.org")
+    client.post("/language", data={"lang": "zh_Hans", "csrf_token": csrf_token(client, "/"), "next": "/"})
+    page = post(client, f"/elections/{eid}/import", {"file": (io.BytesIO(bad), "papers.blt")},
+                content_type="multipart/form-data", follow_redirects=True)
+    assert 'lang="zh-Hans"' in page.get_data(as_text=True)
+    assert expected in flashes(page), flashes(page)
+    # no English is left: past the file's own text (a token, a name, quoted as repr writes it), not a letter
+    try:
+        blt.parse(bad.decode())
+        quoted = []  # the papers' limit
+    except blt.BltError as error:
+        quoted = [v for v in error.params.values() if isinstance(v, str)]
+    shown = expected
+    for value in quoted:
+        shown = shown.replace(value, "")
+    assert not re.search(r"[A-Za-z]", shown), shown
+    with app.app_context():
+        assert db.session.get(Election, eid).state is ElectionState.draft
+
+
 def test_the_projector_shows_the_turnout_then_the_chart(app, client, auth, hall, factory):
     slug, people = hall
     eid = factory.election(slug, seats=1, candidates=("Ann", "Bob", "Cy"))

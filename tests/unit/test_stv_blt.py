@@ -1,6 +1,8 @@
 """Unit tests for motions.counting.blt: reading and writing the BLT ballot format."""
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -50,7 +52,7 @@ def test_dump_writes_the_format_and_parses_back():
 VALID_TAIL = '0\n"A"\n"B"\n"T"\n'
 
 
-@pytest.mark.parametrize("text, line, reason", [
+MALFORMED = [  # (a file the parser refuses, the line it names, part of the reason)
     ("", 1, "the file is empty"),
     ("2\n", 1, "expected two numbers"),
     ("2 1 3\n", 1, "expected two numbers"),
@@ -84,7 +86,14 @@ VALID_TAIL = '0\n"A"\n"B"\n"T"\n'
     ("2 1\n1 1 0\n0\n\"A\"\n\"A\"\n\"T\"\n", 5, "both named 'A'"),
     ("2 1\n1 1 0\n0\n\"A\"\n\"B\"\nT\n", 6, "expected the title in double quotes"),
     ("2 1\n1 1 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n", 7, "unexpected line after the title"),
-])
+    ("2 x\n", 1, "'x' is not a whole number (the number of seats)"),
+    ("2 1\n-x\n" + VALID_TAIL, 2, "'-x' is not a whole number (a withdrawn candidate)"),
+    ("2 1\n1 1 0\n0\n\"A\"\n\"B\"\n\"T\n", 6, "the title has no closing double quote"),
+    ("2 1\n1 1 0\n0\n\"A\"\n\"B\"\n\"T\" x\n", 6, "unexpected text after the title: 'x'"),
+]
+
+
+@pytest.mark.parametrize("text, line, reason", MALFORMED)
 def test_malformed_files_say_which_line_and_why(text, line, reason):
     with pytest.raises(BltError) as caught:
         parse(text)
@@ -93,6 +102,20 @@ def test_malformed_files_say_which_line_and_why(text, line, reason):
     assert reason in error.reason
     assert str(error) == f"line {line}: {error.reason}"
     assert isinstance(error, ValueError)
+
+
+def test_a_blt_error_keeps_its_reason_as_a_note():
+    template = "preference %(preference)d names no candidate: there are %(n)d candidates"
+    error = BltError(3, template, preference=5, n=2)
+    assert (error.line, error.template, error.params) == (3, template, {"preference": 5, "n": 2})
+    assert error.note == (error.template, error.params)
+    assert error.reason == "preference 5 names no candidate: there are 2 candidates"
+    assert str(error) == "line 3: preference 5 names no candidate: there are 2 candidates"
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.line, again.note, str(again)) == (error.line, error.note, str(error))
+    with pytest.raises(BltError) as caught:
+        parse('2 1\n1 1 0\n0\n"A"\n"A"\n"T"\n')
+    assert caught.value.note == ("two candidates are both named %(name)s", {"name": "'A'"})
 
 
 @pytest.mark.parametrize("e, message", [

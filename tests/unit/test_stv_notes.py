@@ -1,9 +1,11 @@
 """Every sentence the counting core writes can be shown in another language: stage notes, result
-notes, the reasons of validate, CountError messages and reserved.RULE_TEXT are notes (an English
-template marked with N_ in the source, and its parameters) that render() passes through gettext.
+notes, the reasons of validate, CountError messages, the reasons of BltError (a malformed BLT file)
+and reserved.RULE_TEXT are notes (an English template marked with N_ in the source, and its
+parameters) that render() passes through gettext.
 
 Checked over many counts (the Edinburgh 2017 wards, the hand-made ties of the other tests, Meek
-counts, reserved seats, invalid ballots, random elections, refused counts):
+counts, reserved seats, invalid ballots, random elections, refused counts) and over the malformed
+BLT files of test_stv_blt.py:
 
 * rendered with no gettext, the notes give exactly Stage.note, Result.notes and str(error);
 * rendered with a gettext that wraps every message in << >>, nothing is left outside a wrapped
@@ -13,6 +15,7 @@ counts, reserved seats, invalid ballots, random elections, refused counts):
 """
 from __future__ import annotations
 
+import ast
 import csv
 import functools
 import pickle
@@ -26,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import motions.counting
-from motions.counting import meek, plurality, reserved, scottish
+from motions.counting import blt, meek, plurality, reserved, scottish
 from motions.counting.stv import (
     N_,
     Ballot,
@@ -38,6 +41,7 @@ from motions.counting.stv import (
     validate,
     validate_notes,
 )
+from tests.unit.test_stv_blt import MALFORMED
 
 COUNTING = Path(motions.counting.__file__).resolve().parent
 EDINBURGH = Path(__file__).resolve().parents[3] / "shared" / "data" / "stv" / "edinburgh-2017"
@@ -285,6 +289,71 @@ def test_every_error_renders_to_its_message_and_passes_through_gettext():
     assert len(seen) >= 12
     nested = [e for e in errors() if e.template.startswith("the reserved count")]
     assert nested and render(nested[0].note, Wrapping()).startswith("<<the reserved count: <<no valid ballot")
+
+
+def blt_errors() -> list[blt.BltError]:
+    """The BltError of every malformed file of test_stv_blt.py."""
+    found = []
+    for text, _line, _reason in MALFORMED:
+        with pytest.raises(blt.BltError) as caught:
+            blt.parse(text)
+        found.append(caught.value)
+    return found
+
+
+@functools.cache
+def extracted_from(path: Path) -> frozenset[str]:
+    """The messages Babel extracts from one source file with the keyword N_."""
+    return frozenset(message for _, message, _, _ in extract_from_file("python", str(path),
+                                                                        keywords={"N_": None}))
+
+
+def check_blt_note(note: Note) -> None:
+    """The template is one Babel extracts; the placeholders are exactly the params; each value is a
+    number, a nested note, or text of the file written as repr writes it (a token, a name: quoted,
+    so that no English word hides in a value)."""
+    template, params = note
+    assert isinstance(template, str) and isinstance(params, dict)
+    assert template in extracted(), f"{template!r} is not extracted by pybabel -k N_"
+    assert {name for name, _ in PLACEHOLDER.findall(template)} == set(params), note
+    for key, value in params.items():
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict):
+            check_blt_note(value)
+        elif isinstance(value, int):
+            conversion = dict(PLACEHOLDER.findall(template))[key]
+            assert not isinstance(value, bool) and conversion == "d", (key, value)
+        else:
+            assert isinstance(value, str) and isinstance(ast.literal_eval(value), str), (key, value)
+
+
+def test_every_blt_error_renders_to_its_reason_and_passes_through_gettext():
+    seen: set[str] = set()
+    for error in blt_errors():
+        assert (error.template, error.params) == error.note
+        assert render(error.note) == error.reason and str(error) == f"line {error.line}: {error.reason}"
+        wrapping = Wrapping()
+        wrapped = render(error.note, wrapping)
+        assert outside(wrapped) == "", wrapped
+        assert templates(error.note) <= wrapping.seen
+        check_blt_note(error.note)
+        seen |= templates(error.note)
+    # every sentence the parser can write is met by the corpus, and each is extracted from blt.py
+    assert seen == extracted_from(COUNTING / "blt.py")
+    nested = [e for e in blt_errors() if e.template == "unexpected text after the %(what)s: %(found)s"]
+    assert {render(e.note, Wrapping()) for e in nested} == {
+        "<<unexpected text after the <<name of candidate 1>>: 'x'>>",
+        "<<unexpected text after the <<title>>: 'x'>>"}
+
+
+def test_a_blt_error_renders_in_the_language_of_the_gettext():
+    chinese = {"two candidates are both named %(name)s": "两名候选人的姓名都是 %(name)s",
+               "%(token)s is not a whole number (%(what)s)": "%(token)s 不是整数（%(what)s）",
+               "the number of seats": "席位数"}
+    errors = {e.template: e for e in blt_errors()}
+    named = errors["two candidates are both named %(name)s"]
+    assert render(named.note, lambda s: chinese.get(s, s)) == "两名候选人的姓名都是 'A'"
+    seats = next(e for e in blt_errors() if e.params.get("what") == ("the number of seats", {}))
+    assert render(seats.note, lambda s: chinese.get(s, s)) == "'x' 不是整数（席位数）"
 
 
 def tallies():
