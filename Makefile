@@ -70,7 +70,7 @@ bench: install
 TRIED_SUITES = tests/integration/test_web_roles.py tests/integration/test_attack_xss.py \
   tests/integration/test_attack_csrf.py tests/integration/test_attack_session.py \
   tests/integration/test_sign_in_limits.py tests/integration/test_api_fuzz.py \
-  tests/integration/test_secret_ballot.py tests/integration/test_fault_crash.py \
+  tests/integration/test_secret_ballot.py tests/integration/test_election_secrecy.py tests/integration/test_fault_crash.py \
   tests/integration/test_fault_database.py tests/integration/test_fault_busy.py tests/integration/test_backup.py
 tried: install
 	rm -f instance/tried.jsonl
