@@ -658,7 +658,7 @@ def papers(election_id: int) -> list[tuple[tuple[int, ...], int]]:
 def count_papers(election: Election, on_ballot: list[Candidate], grouped, seed: str) -> dict:
     """The count of the papers by the election's method: the stored form (module docstring)."""
     from motions.counting import meek, plurality, reserved, scottish, stored
-    from motions.counting.stv import Ballot, CountError
+    from motions.counting.stv import Ballot, CountError, validate
     from motions.counting.stv import Election as Count
 
     ids = [c.id for c in on_ballot]
@@ -681,7 +681,10 @@ def count_papers(election: Election, on_ballot: list[Candidate], grouped, seed: 
                 parts = [("reserved", first), ("general", second)]
                 base["reserved_ids"] = [ids[c] for c in first.elected]
                 elected = list(first.elected) + list(second.elected)
-                valid, invalid = int(second.valid), int(second.invalid)
+                # the election's own valid and invalid ballots: each count sets aside, besides these,
+                # the ballots that rank none of its candidates (valid ballots all the same)
+                _ok, invalid, _why = validate(count.candidates, count.ballots)
+                valid = papers_total - invalid
             else:
                 result = method_count(count, seed=seed)
                 parts = [("all", result)]

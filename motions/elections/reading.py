@@ -162,11 +162,14 @@ def result(election: Election) -> ResultView | None:
     names = {c.id: c.name for c in election.candidates}
     labels = sheet_labels()
     counts = []
+    reserved_ids = set(data.get("reserved_ids", []))
     for part in data.get("counts", []):
         outcome = stored.load(part["outcome"])
         ids = list(data["candidate_ids"])
         kind = "tally" if type(outcome).__name__ == "Tally" else "stv"
         table = sheet.tally_rows(outcome, labels) if kind == "tally" else sheet.rows(outcome, labels, gettext=_)
+        if part["part"] in ("reserved", "general"):
+            _say_why_out_of_the_count(table, part["part"], outcome, ids, reserved_ids, election, labels)
         counts.append(CountView(part=part["part"], part_label=str(PART_LABELS.get(part["part"], part["part"])),
                                 kind=kind, outcome=outcome, candidate_ids=ids, table=table,
                                 notes=[render_note(n) for n in getattr(outcome, "note_parts", ())]))
@@ -219,7 +222,7 @@ def result_json(election: Election) -> dict | None:
 class Bar:
     candidate_id: int
     name: str
-    status: str  # elected | excluded | continuing | withdrawn
+    status: str  # elected | excluded | continuing (a candidate not in the count has no bar)
     segments: list[tuple[int, float, float]]  # (stage number, start, width) as shares of the scale
     votes: str  # the votes at the end: at election, exclusion, or the last stage
     share: float  # where that figure is drawn (share of the scale)
@@ -246,8 +249,9 @@ def chart(count: CountView, names: dict[int, str]) -> Chart:
         top = max([int(v) for v in o.votes] + [1])
         bars = []
         for i, cid in enumerate(ids):
-            withdrawn = i in o.withdrawn
-            status = "withdrawn" if withdrawn else ("elected" if i in o.elected else "continuing")
+            if i in o.withdrawn:
+                continue
+            status = "elected" if i in o.elected else "continuing"
             share = int(o.votes[i]) / top
             bars.append(Bar(cid, names.get(cid, o.candidates[i]), status, [(1, 0.0, share)], str(o.votes[i]), share))
         elected = [names.get(ids[i], "") for i in o.elected]
@@ -288,8 +292,7 @@ def chart(count: CountView, names: dict[int, str]) -> Chart:
     bars = []
     for i, cid in enumerate(ids):
         name = names.get(cid, o.candidates[i])
-        if i in o.withdrawn:
-            bars.append(Bar(cid, name, "withdrawn", [], "", 0.0))
+        if i in o.withdrawn:  # not in this count (withdrawn, or left out of a reserved-seats count)
             continue
         start = Decimal(0)
         segments = []
@@ -302,6 +305,21 @@ def chart(count: CountView, names: dict[int, str]) -> Chart:
     elected = [names.get(ids[i], "") for i in o.elected]
     return Chart(bars, float(o.quota / scale), f"{labels['quota']}: {format(o.quota, 'f')}", legend,
                  f"{labels['elected']}: {', '.join(elected)}")
+
+
+def _say_why_out_of_the_count(table, part: str, outcome, ids, reserved_ids, election, labels) -> None:
+    """In the two counts of reserved seats the sheet says "Withdrawn" of a candidate left out of
+    that count: say why instead (elected to a reserved seat; not of the group)."""
+    standing = {c.id for c in election.candidates if c.state.value == "standing"}
+    first = 3 if len(table) > 3 and table[2] and table[2][0] == labels.get("candidate") else 1
+    for i, cid in enumerate(ids):
+        row = first + i
+        if row >= len(table) or i not in outcome.withdrawn or cid not in standing:
+            continue
+        if part == "general" and cid in reserved_ids:
+            table[row][-1] = labels["elected_reserved"]
+        elif part == "reserved":
+            table[row][-1] = _("Not of the group: takes part in the count for the remaining seats")
 
 
 def _stage_words(stage, candidates, labels) -> str:

@@ -290,6 +290,14 @@ def test_reserved_seats_are_filled_from_the_group_first(world, factory):
         elected = {x["name"]: x["reserved"] for x in result.elected}
         assert elected["Di"] is True and len(elected) == 2
         assert e.result["reserved_ids"] == [names["Di"]]
+        # ballots ranking only men take no part in the first count, and ranking only Di none in the
+        # second, but they are valid ballots of the election: nothing here was invalid
+        assert (result.papers, result.valid, result.invalid) == (7, 7, 0)
+        reserved, general = result.counts
+        ending = {row[0]: row[-1] for row in general.table}
+        assert ending["Di"] == "Elected (reserved seat)"
+        ending = {row[0]: row[-1] for row in reserved.table}
+        assert ending["Bob"] == ending["Cy"] == "Not of the group: takes part in the count for the remaining seats"
 
 
 def test_the_audit_log_records_the_election_and_verifies(world, factory):
