@@ -319,7 +319,7 @@ def _say_why_out_of_the_count(table, part: str, outcome, ids, reserved_ids, elec
         if part == "general" and cid in reserved_ids:
             table[row][-1] = labels["elected_reserved"]
         elif part == "reserved":
-            table[row][-1] = _("Not of the group: takes part in the count for the remaining seats")
+            table[row][-1] = _("Not of the group")
 
 
 def _stage_words(stage, candidates, labels) -> str:
