@@ -45,7 +45,7 @@ def _quick_passwords(monkeypatch):
     monkeypatch.setattr(auth_models, "generate_password_hash", quick)
 
 
-STREAM_SECONDS = 3.0
+STREAM_SECONDS = 1.0  # short: the pages live through reconnections, and the teardown waits one out
 
 
 @pytest.fixture(autouse=True)

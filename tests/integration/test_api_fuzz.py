@@ -45,8 +45,8 @@ pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 SEED = 20240601
 # Examples per operation, generation mode and role: 73 operations, valid and invalid input, two roles,
-# about 3,400 requests in all: about 30 seconds a role on SQLite or PostgreSQL (2 cores).
-MAX_EXAMPLES = 12
+# about 3,300 requests in all: about 25 seconds a role on SQLite or PostgreSQL (2 cores).
+MAX_EXAMPLES = 10
 
 PLATFORM = (
     "# Our platform\n"
