@@ -73,6 +73,7 @@ TRIED_SUITES = tests/integration/test_web_roles.py tests/integration/test_attack
   tests/integration/test_secret_ballot.py tests/integration/test_election_secrecy.py tests/integration/test_fault_crash.py \
   tests/integration/test_fault_database.py tests/integration/test_fault_busy.py tests/integration/test_backup.py
 tried: install
+	mkdir -p instance
 	rm -f instance/tried.jsonl
 	MOTIONS_TRIED=$(CURDIR)/instance/tried.jsonl $(PY) -m pytest -q -n $(TEST_WORKERS) $(TRIED_SUITES)
 	MOTIONS_TRIED=$(CURDIR)/instance/tried.jsonl MOTIONS_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" \

@@ -21,6 +21,7 @@ def tried(suite: str, **counts: int) -> None:
         return
     database = "postgresql" if os.environ.get("MOTIONS_TEST_DATABASE_URL") else "sqlite"
     line = json.dumps({"suite": suite, "database": database, **counts}) + "\n"
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # instance/ of a fresh clone
     # one write to a file opened for appending: lines of parallel test processes do not interleave
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
