@@ -152,9 +152,11 @@ def audit_verify(slug: str | None) -> None:
 @click.option("--meeting", "slug", required=True, help="The meeting's short name.")
 @click.option("--document", "document_id", type=int, help="The document's id (left out with --record).")
 @click.option("--record", is_flag=True, help="The record of proceedings instead of a document.")
+@click.option("--election", "election_id", type=int,
+              help="A counted election's id: its result sheet (csv or pdf) or its ballot papers (blt).")
 @click.option("--format", "fmt", required=True,
               help="md, txt, html, pdf, docx or odt; with --redline html, pdf or docx; with --record csv, xlsx, "
-                   "html or pdf.")
+                   "html or pdf; with --election csv, pdf or blt.")
 @click.option("--version", "version", type=click.IntRange(min=1), help="The version (default: the current one).")
 @click.option("--redline", is_flag=True, help="The changes from --from (default: the draft) to --version.")
 @click.option("--from", "old", type=click.IntRange(min=1), help="With --redline: the older version (default 1).")
@@ -163,8 +165,9 @@ def audit_verify(slug: str | None) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write ('-' for standard output).")
 @with_appcontext
-def export(slug, document_id, record, fmt, version, redline, old, lang, output: Path) -> None:
-    """Export a document, a redline of two versions, or the record of proceedings as a file."""
+def export(slug, document_id, record, election_id, fmt, version, redline, old, lang, output: Path) -> None:
+    """Export a document, a redline of two versions, the record of proceedings, or an election's
+    result sheet or ballot papers as a file."""
     import os
     import tempfile
 
@@ -173,13 +176,15 @@ def export(slug, document_id, record, fmt, version, redline, old, lang, output: 
     from motions.exports import reading
     from motions.meetings import operations as meetings
 
-    if record == (document_id is not None):
-        raise click.UsageError(_("Give either --document ID or --record."))
+    if [record, document_id is not None, election_id is not None].count(True) != 1:
+        raise click.UsageError(_("Give one of --document ID, --record or --election ID."))
     with current_app.test_request_context(headers={"Accept-Language": lang.replace("_", "-")}):
         try:
             meeting = meetings.get_meeting(slug)
             if record:
                 made = reading.record_file(meeting, fmt)
+            elif election_id is not None:
+                made = _election_file(meeting, election_id, fmt)
             else:
                 document = docs.get_document(document_id)
                 if document.meeting_id != meeting.id:
@@ -203,6 +208,22 @@ def export(slug, document_id, record, fmt, version, redline, old, lang, output: 
         Path(tmp).unlink(missing_ok=True)
         raise
     click.echo(_("Wrote %(file)s (%(size)s bytes).", file=str(output), size=f"{len(made.body):,}"))
+
+
+def _election_file(meeting, election_id: int, fmt: str):
+    """A counted election's result sheet (csv, pdf) or its ballot papers (blt) as a file."""
+    from motions.elections import operations as elections
+    from motions.errors import NotFound
+    from motions.exports import reading
+
+    reading.check_format(fmt, (*reading.SHEET_FORMATS, "blt"))
+    election = elections.get_election(election_id)
+    if election.meeting_id != meeting.id:
+        raise NotFound(_("There is no such election in this meeting."))
+    if fmt == "blt":
+        return reading.Export(elections.export_blt(election).encode("utf-8"), "text/plain; charset=utf-8",
+                              f"election-{election.id}.blt")
+    return reading.sheet_file(election, fmt)
 
 
 @click.command("backup")

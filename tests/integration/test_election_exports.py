@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from motions.auth.models import Person
+from motions.counting import blt
 from motions.elections import operations as elections
 from motions.elections import reading
 from motions.extensions import db
@@ -247,6 +248,75 @@ def test_the_api_refuses_before_the_count_and_to_outsiders(world, client):
     assert_error(client.get(f"/api/v1/elections/{eid}/result?format=csv", headers=bearer(outsider)), 403, "forbidden")
     assert_error(client.get(f"/api/v1/elections/{eid}/result?format=csv"), 401)
     assert_error(client.get("/api/v1/elections/99999/result?format=csv", headers=bearer(member)), 404, "not_found")
+
+
+# ---------------------------------------------------------------- the command line
+
+def test_motions_export_writes_the_sheet_and_the_papers_of_an_election(world, runner, tmp_path):
+    w = world
+    eid = counted(w)
+    sheet = tmp_path / "sheet.csv"
+    result = runner.invoke(args=["export", "--meeting", w.slug, "--election", str(eid), "--format", "csv",
+                                 "-o", str(sheet)])
+    assert result.exit_code == 0, result.output
+    rows = csv_rows(sheet.read_bytes())
+    with w.app.app_context():
+        r = reading.result(elections.get_election(eid))
+        elected = [x["name"] for x in r.elected]
+    header = {row[0]: row[1:] for row in rows[:rows.index([])]}
+    assert header["Election"] == ["Steering Committee"] and header["Elected"] == elected
+    for label, table in sheet_tables(w, eid):
+        assert rows[rows.index([label]) + 1] == [neutralised(c) for c in table[0]]
+
+    pdf = tmp_path / "sheet.pdf"
+    result = runner.invoke(args=["export", "--meeting", w.slug, "--election", str(eid), "--format", "pdf",
+                                 "-o", str(pdf)])
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes().startswith(b"%PDF-") and ", ".join(elected) in pdf_text(pdf.read_bytes(), tmp_path)
+
+    # the papers, counted again from the file by the command that counts BLT files
+    papers = tmp_path / "papers.blt"
+    result = runner.invoke(args=["export", "--meeting", w.slug, "--election", str(eid), "--format", "blt",
+                                 "-o", str(papers)])
+    assert result.exit_code == 0, result.output
+    parsed = blt.parse(papers.read_text(encoding="utf-8"))
+    assert parsed.candidates == NAMES and parsed.seats == 2
+    assert sum(b.weight for b in parsed.ballots) == len(RANKINGS)
+    again = runner.invoke(args=["count", str(papers), "--method", "scottish", "--seed", "x"])
+    assert again.exit_code == 0, again.output
+    assert all(name in again.output for name in elected)
+
+
+@pytest.mark.parametrize("fmt, state, message", [
+    ("xlsx", "counted", "Unknown export format"),
+    ("csv", "open", "once the election is counted"),
+    ("blt", "open", "once the election is closed"),
+    ("csv", "elsewhere", "no such election in this meeting"),
+])
+def test_motions_export_of_an_election_refuses_and_writes_nothing(world, runner, tmp_path, fmt, state, message):
+    w = world
+    if state == "open":
+        eid = w.factory.election(w.slug, seats=2, candidates=NAMES)
+        with w.app.app_context():
+            elections.open_ballots(elections.get_election(eid), db.session.get(Person, w.ids["chair"]),
+                                   confirm_without_quorum=True)
+    else:
+        eid = counted(w)
+    slug = w.factory.meeting("elsewhere") if state == "elsewhere" else w.slug
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = runner.invoke(args=["export", "--meeting", slug, "--election", str(eid), "--format", fmt,
+                                 "-o", str(folder / "out")])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert list(folder.iterdir()) == []
+
+
+def test_motions_export_wants_one_thing_to_export(world, runner, tmp_path):
+    result = runner.invoke(args=["export", "--meeting", world.slug, "--record", "--election", "1", "--format", "csv",
+                                 "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code != 0 and "Give one of" in result.output
+    assert not (tmp_path / "out.csv").exists()
 
 
 def test_the_api_route_is_described(client):
