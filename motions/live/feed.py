@@ -121,7 +121,7 @@ def stream(engine, meeting_id: int, after: int, *, duration: float = 30.0, inter
     process, and holds no database connection while it waits. `turnout`: coalesce each batch's
     `poll.turnout` events into one per poll with the poll's count (`voted`). `linger`: how long the
     process's hub goes on reading the feed after its last stream ended."""
-    from motions.live.hub import Lagged, hub_for
+    from motions.live.hub import Closed, Lagged, hub_for
 
     hub = hub if hub is not None else hub_for(engine, interval, linger)
     cursor = Cursor(meeting_id, after)
@@ -161,6 +161,8 @@ def stream(engine, meeting_id: int, after: int, *, duration: float = 30.0, inter
                 batches, mark = hub.wait(mark, min(duration - (now - started), heartbeat - (now - last_beat)))
             except Lagged:  # this client fell too far behind the process's feed: it reconnects and reads
                 return      # what it missed from the database
+            except Closed:  # the hub was stopped: the client reconnects (from its last id)
+                return
             events = []
             for batch in batches:
                 fresh = cursor.take(batch.rows)

@@ -50,6 +50,11 @@ class Lagged(Exception):
     """The stream asked for batches the hub no longer keeps."""
 
 
+class Closed(Exception):
+    """The hub was stopped: its waiting streams end now (the browsers reconnect) instead of at
+    their time."""
+
+
 class Hub:
     def __init__(self, engine, *, interval: float = 0.25, idle: float = 1.0, linger: float = 10.0,
                  keep: int = 2000):
@@ -66,6 +71,7 @@ class Hub:
         self._cursor: Cursor | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._closing = False  # set by stop(): waiting streams end (Closed) until a stream starts the hub again
         self._wake = threading.Event()  # set by stop(): the reader stops waiting at once
 
     # ------------------------------------------------------------------ for the streams
@@ -97,10 +103,12 @@ class Hub:
         with self._condition:
             if self._thread is None or not self._thread.is_alive():  # started by the first stream that waits
                 # (its starting cursor was read by subscribe(); the reader keeps it while any stream is in)
-                self._stopping = False
+                self._stopping = self._closing = False
                 self._thread = threading.Thread(target=self._run, name="motions-feed-hub", daemon=True)
                 self._thread.start()
             while self.next_seq <= seq:
+                if self._closing:
+                    raise Closed(seq)
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return [], seq
@@ -221,9 +229,11 @@ class Hub:
                 self._condition.notify_all()
 
     def stop(self) -> None:
-        """Stop the reader thread once no stream is open (tests)."""
+        """End the waiting streams (each returns, and its browser reconnects) and stop the reader
+        thread once they are gone (tests)."""
         with self._condition:
-            self._stopping = True
+            self._stopping = self._closing = True
+            self._condition.notify_all()
         self._wake.set()
         thread = self._thread
         if thread is not None:

@@ -74,13 +74,19 @@ class LiveServer:
 @pytest.fixture
 def short_streams(request, app, live_server):
     """Event streams of the test module's STREAM_SECONDS (3 s by default): the browsers reconnect (Last-Event-ID) during the test, as they
-    do every 30 s in a meeting. A stream notices that its browser went away only when it next
-    writes, so after the browsers close (new_context's teardown runs before the caller's fixture
-    teardown) wait for the server's request threads to end: no stream may go on reading the
+    do every 30 s in a meeting. After the browsers close (new_context's teardown runs before the
+    caller's fixture teardown) the app's feed hub is stopped, which ends the streams waiting on it
+    at once, and the server's request threads are waited for: no stream may go on reading the
     database once the test has emptied or dropped it."""
     seconds = getattr(request.module, "STREAM_SECONDS", 3.0)
     app.config["EVENT_STREAM_SECONDS"] = seconds
     yield
+    from motions.extensions import db
+
+    with app.app_context():
+        hub = getattr(db.engine, "_motions_hub", None)
+    if hub is not None:
+        hub.stop()  # the streams waiting on it end now rather than at their time
     # The request threads of this test's server (socketserver's process_request_thread), not serve_forever.
     server = live_server._server
     requests = [t for t in threading.enumerate()
