@@ -184,7 +184,13 @@ class Hub:
             self._wake.clear()
             return True if not self.listening else None
         try:
-            got = any(True for _ in listener.notifies(timeout=self.idle, stop_after=1))
+            # in slices of at most a second, so that stop() is seen soon even with a long `idle`
+            deadline = time.monotonic() + self.idle
+            while True:
+                left = deadline - time.monotonic()
+                got = left > 0 and any(True for _ in listener.notifies(timeout=min(left, 1.0), stop_after=1))
+                if got or left <= 0 or self._wake.is_set():
+                    break
             if got:
                 for _ in listener.notifies(timeout=0):  # the rest already here: one read covers them
                     pass

@@ -11,7 +11,9 @@ SQLite and PostgreSQL (the test database, migrated, so PostgreSQL has the NOTIFY
 - PostgreSQL: an insert wakes the hub through LISTEN/NOTIFY (no polling: with the fallback read
   set to a minute, the hub does not read the feed until a notification comes); the trigger
   notifies on commit only;
-- the hub stops when no stream is left, and a new stream starts it again.
+- the hub stops when no stream is left, and a new stream starts it again;
+- stopping the hub ends the streams waiting on it at once (the browsers reconnect), and a new
+  stream starts it again.
 """
 from __future__ import annotations
 
@@ -44,11 +46,18 @@ def engine(app, factory):
             db.session.remove()
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     engine.meetings = ids
+    engine.hubs = []  # the test's hubs (new_hub): stopped at its end, so none reads a dropped database
     yield engine
-    hub = getattr(engine, "_motions_hub", None)
-    if hub is not None:
-        hub.stop()
+    for hub in [*engine.hubs, getattr(engine, "_motions_hub", None)]:
+        if hub is not None:
+            hub.stop()
     engine.dispose()
+
+
+def new_hub(engine, **settings) -> Hub:
+    hub = Hub(engine, **settings)
+    engine.hubs.append(hub)
+    return hub
 
 
 def publish(engine, meeting_id: int, n: int = 1, kind: str = "test.event") -> list[int]:
@@ -100,7 +109,7 @@ def newest(engine) -> int:
 
 def test_many_streams_share_one_reader_and_hold_no_connection(engine):
     a, b = engine.meetings
-    hub = Hub(engine, interval=0.05, linger=0.2)
+    hub = new_hub(engine, interval=0.05, linger=0.2)
     start = newest(engine)
     expected_count = 30
     streams = [Listener(engine, hub, a, start, lambda got: len(got) >= expected_count) for _ in range(40)]
@@ -135,7 +144,7 @@ def test_many_streams_share_one_reader_and_hold_no_connection(engine):
 
 def test_an_event_committed_during_the_backlog_read_is_delivered_once(engine, monkeypatch):
     a, _ = engine.meetings
-    hub = Hub(engine, interval=0.05, linger=0.2)
+    hub = new_hub(engine, interval=0.05, linger=0.2)
     before = publish(engine, a, 3)
     start = before[0] - 1  # the client missed three events
     real_read = feed.Cursor.read
@@ -158,7 +167,7 @@ def test_an_event_committed_during_the_backlog_read_is_delivered_once(engine, mo
 @pytest.mark.postgresql_only  # SQLite has one writer: its ids commit in order
 def test_a_late_commit_reaches_open_streams_once(engine):
     a, _ = engine.meetings
-    hub = Hub(engine, interval=0.05, linger=0.2)
+    hub = new_hub(engine, interval=0.05, linger=0.2)
     start = newest(engine)
     listener = Listener(engine, hub, a, start, lambda got: len(got) >= 2, duration=8)
     listener.start()
@@ -179,7 +188,7 @@ def test_a_late_commit_reaches_open_streams_once(engine):
 
 def test_a_stream_too_far_behind_ends_and_resumes_without_loss(engine):
     a, _ = engine.meetings
-    hub = Hub(engine, interval=0.05, linger=0.2, keep=2)
+    hub = new_hub(engine, interval=0.05, linger=0.2, keep=2)
     start = newest(engine)
     ids = publish(engine, a, 1)
     chunks = feed.stream(engine, a, start, duration=30, interval=0.05, heartbeat=30, hub=hub)
@@ -204,7 +213,7 @@ def test_a_stream_too_far_behind_ends_and_resumes_without_loss(engine):
 
 def test_the_hub_stops_with_its_last_stream_and_starts_again(engine):
     a, _ = engine.meetings
-    hub = Hub(engine, interval=0.05, linger=0.1)
+    hub = new_hub(engine, interval=0.05, linger=0.1)
     first = Listener(engine, hub, a, newest(engine), lambda got: len(got) >= 1, duration=5)
     first.start()
     time.sleep(0.2)
@@ -225,10 +234,33 @@ def test_the_hub_stops_with_its_last_stream_and_starts_again(engine):
     assert second.done.wait(5) and [d["id"] for _, d in second.got] == ids
 
 
+def test_stopping_the_hub_ends_its_waiting_streams_at_once_and_a_new_stream_starts_it_again(engine):
+    a, _ = engine.meetings
+    hub = new_hub(engine, interval=0.05, linger=10.0)
+    waiting = [Listener(engine, hub, a, newest(engine), lambda got: False, duration=60) for _ in range(3)]
+    for listener in waiting:
+        listener.start()
+    deadline = time.monotonic() + 5
+    while (hub.subscribers < 3 or hub._thread is None) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert hub.subscribers == 3
+    started = time.monotonic()
+    hub.stop()
+    for listener in waiting:  # each stream of 60 s has ended, well before its time
+        assert listener.done.wait(5) and listener.error is None
+    assert time.monotonic() - started < 5
+    assert hub.subscribers == 0 and hub._thread is None
+    again = Listener(engine, hub, a, newest(engine), lambda got: len(got) >= 1, duration=5)
+    again.start()
+    time.sleep(0.2)
+    ids = publish(engine, a, 1)
+    assert again.done.wait(5) and [d["id"] for _, d in again.got] == ids and again.error is None
+
+
 @pytest.mark.postgresql_only
 def test_postgresql_wakes_the_hub_by_notify_on_commit_only(engine):
     a, _ = engine.meetings
-    hub = Hub(engine, interval=0.05, idle=60.0, linger=0.5)  # no fallback read within the test
+    hub = new_hub(engine, interval=0.05, idle=60.0, linger=0.5)  # no fallback read within the test
     listener = Listener(engine, hub, a, newest(engine), lambda got: len(got) >= 1, duration=30)
     listener.start()
     deadline = time.monotonic() + 5
@@ -269,4 +301,7 @@ def test_a_stream_starts_with_a_single_pooled_connection(app, factory, tmp_path)
     with single.app_context():
         from motions.extensions import db
 
+        hub = getattr(db.engine, "_motions_hub", None)
+        if hub is not None:
+            hub.stop()  # it would linger, then read a database the suite has dropped
         db.engine.dispose()
