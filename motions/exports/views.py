@@ -23,7 +23,8 @@ FORMAT_NAMES = {"md": "Markdown", "txt": _l("Plain text"), "html": "HTML", "pdf"
 def send(export: Export) -> Response:
     """The whole file as an attachment (rendered before anything is sent: never half a file)."""
     ascii_name = export.filename.encode("ascii", "replace").decode().replace('"', "")
-    return Response(export.body, mimetype=export.media_type, headers={
+    # content_type: the media type as it is (mimetype= would add a second "; charset=utf-8")
+    return Response(export.body, content_type=export.media_type, headers={
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(export.filename)}",
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",

@@ -85,6 +85,8 @@ def test_every_format_is_a_whole_file_of_its_kind(final):
         response = export(w, format=fmt)
         assert response.status_code == 200, fmt
         assert response.mimetype == media
+        # one charset for a text file, none for a binary one
+        assert response.headers["Content-Type"] == (f"{media}; charset=utf-8" if media.startswith("text/") else media)
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         if magic:
             assert response.data.startswith(magic), fmt
