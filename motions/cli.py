@@ -172,6 +172,7 @@ def export(slug, document_id, record, election_id, fmt, version, redline, old, l
     import tempfile
 
     from motions.documents import operations as docs
+    from motions.elections import operations as elections
     from motions.errors import NotFound
     from motions.exports import reading
     from motions.meetings import operations as meetings
@@ -184,7 +185,10 @@ def export(slug, document_id, record, election_id, fmt, version, redline, old, l
             if record:
                 made = reading.record_file(meeting, fmt)
             elif election_id is not None:
-                made = _election_file(meeting, election_id, fmt)
+                election = elections.get_election(election_id)
+                if election.meeting_id != meeting.id:
+                    raise NotFound(_("There is no such election in this meeting."))
+                made = reading.election_file(election, fmt)
             else:
                 document = docs.get_document(document_id)
                 if document.meeting_id != meeting.id:
@@ -208,22 +212,6 @@ def export(slug, document_id, record, election_id, fmt, version, redline, old, l
         Path(tmp).unlink(missing_ok=True)
         raise
     click.echo(_("Wrote %(file)s (%(size)s bytes).", file=str(output), size=f"{len(made.body):,}"))
-
-
-def _election_file(meeting, election_id: int, fmt: str):
-    """A counted election's result sheet (csv, pdf) or its ballot papers (blt) as a file."""
-    from motions.elections import operations as elections
-    from motions.errors import NotFound
-    from motions.exports import reading
-
-    reading.check_format(fmt, (*reading.SHEET_FORMATS, "blt"))
-    election = elections.get_election(election_id)
-    if election.meeting_id != meeting.id:
-        raise NotFound(_("There is no such election in this meeting."))
-    if fmt == "blt":
-        return reading.Export(elections.export_blt(election).encode("utf-8"), "text/plain; charset=utf-8",
-                              f"election-{election.id}.blt")
-    return reading.sheet_file(election, fmt)
 
 
 @click.command("backup")

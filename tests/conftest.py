@@ -184,24 +184,18 @@ def database_uri(database_template, tmp_path):
 
 
 def _empty_postgres(app) -> None:
-    """Every table emptied and every id sequence restarted. DELETE, children first, not TRUNCATE:
-    the tables hold a test's few rows, and TRUNCATE's new files cost some 60 ms a test (more with
-    the other workers' fsyncs) against some 10 ms; TRUNCATE stays the fallback."""
+    """Every table emptied, children first, and every id sequence restarted. DELETE, not TRUNCATE:
+    the tables hold a test's few rows, and TRUNCATE's new files cost some 60 ms a test against
+    some 10 ms."""
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in db.metadata.sorted_tables]
         sequences = db.session.execute(db.text(
             "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
-        try:
-            db.session.execute(db.text("; ".join(f'DELETE FROM "{t}"' for t in reversed(tables))))
-            if sequences:
-                db.session.execute(db.text("; ".join(f'ALTER SEQUENCE "{s}" RESTART' for s in sequences)))
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            db.session.execute(db.text(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            db.session.commit()
+        db.session.execute(db.text("; ".join(f'DELETE FROM "{t}"' for t in reversed(tables))))
+        if sequences:
+            db.session.execute(db.text("; ".join(f'ALTER SEQUENCE "{s}" RESTART' for s in sequences)))
+        db.session.commit()
         db.engine.dispose()
 
 
@@ -210,7 +204,7 @@ def app(database_uri, tmp_path):
     app = create_app({**_config(database_uri)})
     app.instance_path = str(tmp_path / "instance")
     yield app
-    _stop_feed_hub(app)
+    stop_feed_hub(app)
     if PG_URL:
         _empty_postgres(app)
     else:
@@ -219,13 +213,13 @@ def app(database_uri, tmp_path):
             db.engine.dispose()
 
 
-def _stop_feed_hub(app) -> None:
-    """The test's feed hub (if a stream started one) stops now rather than lingering: it must not
-    go on reading a database the suite empties or drops."""
+def stop_feed_hub(app) -> None:
+    """The app's feed hub (if a stream started one) stops now rather than lingering, and its
+    waiting streams end: nothing may go on reading a database the suite empties or drops."""
+    from motions.live.hub import stop_hub
+
     with app.app_context():
-        hub = getattr(db.engine, "_motions_hub", None)
-    if hub is not None:
-        hub.stop()
+        stop_hub(db.engine)
 
 
 @pytest.fixture

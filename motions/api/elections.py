@@ -5,7 +5,7 @@ A ballot is always secret: nothing here says who chose what (the receipt names n
 an election shows only turnout and, once counted, the result)."""
 from __future__ import annotations
 
-from flask import Response, g, jsonify, request
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from motions.api import MAX_INT, ApiError, json_body, route
@@ -294,10 +294,10 @@ def election_ballot(election_id):
                "the count can be repeated by any program that reads BLT",
        response={"type": "string"}, media="text/plain", errors=(401, 403, 404, 409))
 def export_ballots(election_id):
-    text = operations.export_blt(g.election)
-    return Response(text, mimetype="text/plain", headers={
-        "Content-Disposition": f'attachment; filename="election-{g.election.id}.blt"',
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    from motions.exports.reading import ballots_file
+    from motions.exports.views import send
+
+    return send(ballots_file(g.election))
 
 
 @route("/elections/<id:election_id>/ballots/import", "POST", action="election.manage",

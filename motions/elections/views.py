@@ -8,7 +8,7 @@ never names a candidate the voter chose.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -609,26 +609,19 @@ def result(election_id):
 @bp.route("/elections/<id:election_id>/ballots.blt")
 @election_action("election.view")
 def ballots_blt(election_id):
-    election = g.election
-    try:
-        text = operations.export_blt(election)
-    except OperationError as error:
-        flash(error.message, "error")
-        return _back(election)
-    filename = f"election-{election.id}.blt"
-    return Response(text, mimetype="text/plain", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return _download(g.election, "blt")
 
 
 # ---------------------------------------------------------------- the result sheet as a file
 
-def _sheet_download(election: Election, fmt: str):
-    """The result sheet as a CSV or PDF attachment; before the count, the refusal on the election's page."""
-    from motions.exports.reading import sheet_file
+def _download(election: Election, fmt: str):
+    """The result sheet (csv, pdf) or the papers (blt) as an attachment; before the count, the
+    refusal on the election's page."""
+    from motions.exports.reading import election_file
     from motions.exports.views import send
 
     try:
-        export = sheet_file(election, fmt)
+        export = election_file(election, fmt)
     except OperationError as error:
         flash(error.message, "error")
         return _back(election)
@@ -638,10 +631,10 @@ def _sheet_download(election: Election, fmt: str):
 @bp.route("/elections/<id:election_id>/result.csv")
 @election_action("election.view")
 def result_csv(election_id):
-    return _sheet_download(g.election, "csv")
+    return _download(g.election, "csv")
 
 
 @bp.route("/elections/<id:election_id>/result.pdf")
 @election_action("election.view")
 def result_pdf(election_id):
-    return _sheet_download(g.election, "pdf")
+    return _download(g.election, "pdf")

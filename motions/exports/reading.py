@@ -54,7 +54,9 @@ from motions.text.lines import wrap
 
 __all__ = ["Export", "FORMATS", "REDLINE_FORMATS", "RECORD_FORMATS", "SHEET_FORMATS", "check_format",
            "document_export", "redline_export", "record_export", "election_sheet", "document_file", "record_file",
-           "sheet_file"]
+           "sheet_file", "ballots_file", "election_file", "ELECTION_FORMATS"]
+
+ELECTION_FORMATS = (*SHEET_FORMATS, "blt")  # an election's files: the result sheet, or its papers
 
 
 class Export(NamedTuple):
@@ -394,6 +396,19 @@ def sheet_file(election, fmt: str | None) -> Export:
                             code="not_counted")
     body = render_sheet(election_sheet(election), fmt, _)
     return Export(body, MEDIA_TYPES[fmt], f"election-{election.id}-result.{fmt}")
+
+
+def ballots_file(election) -> Export:
+    """The papers of a counted election as a BLT file (409 `not_closed` before the count)."""
+    from motions.elections.operations import export_blt
+
+    return Export(export_blt(election).encode("utf-8"), "text/plain; charset=utf-8", f"election-{election.id}.blt")
+
+
+def election_file(election, fmt: str | None) -> Export:
+    """A counted election's result sheet (csv, pdf) or its papers (blt) as a file."""
+    check_format(fmt, ELECTION_FORMATS)
+    return ballots_file(election) if fmt == "blt" else sheet_file(election, fmt)
 
 
 def record_file(meeting: Meeting, fmt: str | None) -> Export:

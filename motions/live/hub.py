@@ -70,8 +70,7 @@ class Hub:
         self._start_lock = threading.Lock()
         self._cursor: Cursor | None = None
         self._thread: threading.Thread | None = None
-        self._stopping = False
-        self._closing = False  # set by stop(): waiting streams end (Closed) until a stream starts the hub again
+        self._stopping = False  # set by stop(): waiting streams end (Closed) until a stream starts the hub again
         self._wake = threading.Event()  # set by stop(): the reader stops waiting at once
 
     # ------------------------------------------------------------------ for the streams
@@ -103,11 +102,11 @@ class Hub:
         with self._condition:
             if self._thread is None or not self._thread.is_alive():  # started by the first stream that waits
                 # (its starting cursor was read by subscribe(); the reader keeps it while any stream is in)
-                self._stopping = self._closing = False
+                self._stopping = False
                 self._thread = threading.Thread(target=self._run, name="motions-feed-hub", daemon=True)
                 self._thread.start()
             while self.next_seq <= seq:
-                if self._closing:
+                if self._stopping:
                     raise Closed(seq)
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -238,7 +237,7 @@ class Hub:
         """End the waiting streams (each returns, and its browser reconnects) and stop the reader
         thread once they are gone (tests)."""
         with self._condition:
-            self._stopping = self._closing = True
+            self._stopping = True
             self._condition.notify_all()
         self._wake.set()
         thread = self._thread
@@ -258,3 +257,11 @@ def hub_for(engine, interval: float = 0.25, linger: float = 10.0) -> Hub:
             hub = Hub(engine, interval=interval, linger=linger)
             engine._motions_hub = hub
         return hub
+
+
+def stop_hub(engine) -> None:
+    """Stop the engine's hub in this process, if a stream started one (tests, before the database
+    they read goes away): its waiting streams end at once."""
+    hub = getattr(engine, "_motions_hub", None)
+    if hub is not None:
+        hub.stop()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import stop_feed_hub
+
 CHROMIUM = Path(os.environ.get("MOTIONS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -81,12 +83,7 @@ def short_streams(request, app, live_server):
     seconds = getattr(request.module, "STREAM_SECONDS", 3.0)
     app.config["EVENT_STREAM_SECONDS"] = seconds
     yield
-    from motions.extensions import db
-
-    with app.app_context():
-        hub = getattr(db.engine, "_motions_hub", None)
-    if hub is not None:
-        hub.stop()  # the streams waiting on it end now rather than at their time
+    stop_feed_hub(app)  # the streams waiting on it end now rather than at their time
     # The request threads of this test's server (socketserver's process_request_thread), not serve_forever.
     server = live_server._server
     requests = [t for t in threading.enumerate()

@@ -25,8 +25,9 @@ import pytest
 from sqlalchemy import create_engine, insert, text
 
 from motions.live import feed
-from motions.live.hub import Hub
+from motions.live.hub import Hub, stop_hub
 from motions.live.models import MeetingEvent
+from tests.conftest import stop_feed_hub
 
 EVENTS = MeetingEvent.__table__
 
@@ -48,9 +49,9 @@ def engine(app, factory):
     engine.meetings = ids
     engine.hubs = []  # the test's hubs (new_hub): stopped at its end, so none reads a dropped database
     yield engine
-    for hub in [*engine.hubs, getattr(engine, "_motions_hub", None)]:
-        if hub is not None:
-            hub.stop()
+    for hub in engine.hubs:
+        hub.stop()
+    stop_hub(engine)
     engine.dispose()
 
 
@@ -298,10 +299,8 @@ def test_a_stream_starts_with_a_single_pooled_connection(app, factory, tmp_path)
     response = single.test_client().get(f"/api/v1/meetings/{slug}/events", headers=bearer(token))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_data(as_text=True).startswith("retry: 1000")
+    stop_feed_hub(single)  # it would linger, then read a database the suite has dropped
     with single.app_context():
         from motions.extensions import db
 
-        hub = getattr(db.engine, "_motions_hub", None)
-        if hub is not None:
-            hub.stop()  # it would linger, then read a database the suite has dropped
         db.engine.dispose()
