@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_no_sideways_scroll
+
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots")
@@ -108,11 +110,6 @@ def _replace_in_textarea(page, textarea, old: str, new: str, *, ime: bool = Fals
         page.keyboard.insert_text(new)
     else:
         page.keyboard.type(new)
-
-
-def _no_sideways_scroll(page, what: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"the {what} is {width} px wide on a 360 px phone: it scrolls sideways"
 
 
 def _readable(page, locator, what: str, min_width: float = 0) -> None:
@@ -324,7 +321,7 @@ def test_proposing_and_reading_amendments_on_a_360px_phone(new_context, demo, si
 
     page = _signed_in(new_context, sign_in, "delegate1@example.org", **PHONE)
     _open_platform(page)
-    _no_sideways_scroll(page, "document page")
+    assert_no_sideways_scroll(page, "document page")
 
     # The inline toggle on the document page loads the amendment's redline when opened.
     clause = page.locator(f"#clause-{clause_id}")
@@ -335,7 +332,7 @@ def test_proposing_and_reading_amendments_on_a_360px_phone(new_context, demo, si
     expect(inline.locator(".inline-body ins")).to_contain_text("and assembly")
     expect(inline.locator(".inline-body .summary")).to_contain_text("insert “and assembly”")
     expect(inline.get_by_role("link", name=f"Open {other}")).to_be_visible()
-    _no_sideways_scroll(page, "document page with an amendment open")
+    assert_no_sideways_scroll(page, "document page with an amendment open")
     _readable(page, inline.locator(".inline-body .lines"), "inline redline on the document page", 200)
     clause.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "document-inline-360px.png"), full_page=False)
@@ -348,7 +345,7 @@ def test_proposing_and_reading_amendments_on_a_360px_phone(new_context, demo, si
     preview = page.locator("#redline-preview")
     expect(preview.locator(".summary")).to_contain_text(f"Line {last_line - 1}: after “independent”, insert “trade”.")
     expect(preview.locator("ins")).to_contain_text("trade")
-    _no_sideways_scroll(page, "propose page")
+    assert_no_sideways_scroll(page, "propose page")
     _readable(page, preview.locator(".lines"), "redline on the propose page", 250)
     _readable(page, preview.locator("ins").first, "inserted text on the propose page")
     _readable(page, textarea, "textarea", 250)
@@ -360,7 +357,7 @@ def test_proposing_and_reading_amendments_on_a_360px_phone(new_context, demo, si
     expect(page).to_have_url(re.compile(r"/amendments/\d+$"))
     change = page.get_by_role("region", name="What it changes")
     expect(change.locator("ins")).to_contain_text("trade")
-    _no_sideways_scroll(page, "amendment page")
+    assert_no_sideways_scroll(page, "amendment page")
     _readable(page, change.locator(".lines"), "redline on the amendment page", 250)
     _readable(page, change.locator(".summary"), "summary on the amendment page")
     page.evaluate("window.scrollTo(0, 0)")

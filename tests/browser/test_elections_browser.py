@@ -16,6 +16,8 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_no_sideways_scroll
+
 pytestmark = pytest.mark.browser
 
 SLUG = "election-meeting"
@@ -191,11 +193,6 @@ def _flashes(page) -> list[str]:
     return [t.strip() for t in page.locator(".flashes .flash").all_inner_texts()]
 
 
-def _no_sideways_scroll(page, what: str, width: int) -> None:
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width + 1, f"the {what} scrolls sideways: {scroll} px of content on a {width} px screen"
-
-
 def _cast_and_check(page, context, w) -> None:
     """After a cast: the election page says so, the flash names no candidate, no cookie does either."""
     expect(page.get_by_role("heading", level=1, name="Steering Committee")).to_be_visible()
@@ -261,7 +258,7 @@ def test_a_delegate_ranks_by_tapping_on_a_phone_without_a_reload(new_context, si
     # Cat is back among the candidates in the ballot paper's order, to be ranked third if tapped.
     expect(phone.locator("#ballot-rest .candidate-name")).to_have_text(["Cat Cole", "Dan Dunn"])
     expect(_candidate(phone, "Cat Cole")).to_contain_text("preference 3")
-    _no_sideways_scroll(phone, "ballot on a 360 px phone", 360)
+    assert_no_sideways_scroll(phone, "ballot on a 360 px phone", 360)
     _not_reloaded(phone, "ballot")  # every change so far without a round trip
 
     # The review (a form post) lists the ranking in order.
@@ -472,7 +469,7 @@ def test_approval_and_plurality_ballots_are_marked_reviewed_and_cast(new_context
     expect(chart).to_be_visible()
     expect(chart.locator(".chart-count")).to_have_text(["0", "1", "0", "1"])
     expect(page.locator("table.result-sheet")).to_contain_text("Bob Baker")
-    _no_sideways_scroll(page, "approval result sheet on a 360 px phone", 360)
+    assert_no_sideways_scroll(page, "approval result sheet on a 360 px phone", 360)
     p = _world(app, factory, method="plurality", seats=2, title="Auditors", meeting=False)
     pid = p["election"]
     page.goto(f"/elections/{pid}/ballot")
@@ -544,7 +541,7 @@ def test_the_chair_closes_and_the_projector_and_result_sheet_show_the_elected(ne
     assert len(set().union(*by_stage.values())) == len(by_stage), f"two stages share a colour: {by_stage}"
     box = chart.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1920 and box["y"] + box["height"] <= 1080 * 2
-    _no_sideways_scroll(projector, "projector", 1920)
+    assert_no_sideways_scroll(projector, "projector", 1920)
     _not_reloaded(projector, "projector")
 
     # The result sheet on a 360 px phone: the stage table is there; only its own box scrolls sideways.
@@ -557,7 +554,7 @@ def test_the_chair_closes_and_the_projector_and_result_sheet_show_the_elected(ne
     expect(table).to_contain_text("Quota")
     expect(table.get_by_role("rowheader", name="Ann Able")).to_be_visible()
     expect(phone.get_by_role("img", name=re.compile("Elected: Ann Able, Bob Baker"))).to_be_visible()
-    _no_sideways_scroll(phone, "result sheet on a 360 px phone", 360)
+    assert_no_sideways_scroll(phone, "result sheet on a 360 px phone", 360)
     wrap = phone.locator(".table-wrap")
     wrap_box = wrap.bounding_box()
     assert wrap_box and wrap_box["x"] + wrap_box["width"] <= 361, \
@@ -578,7 +575,7 @@ def test_the_election_page_and_ballot_in_simplified_chinese(new_context, sign_in
     expect(page.get_by_role("button", name="简体中文")).to_have_attribute("aria-current", "true")
     for name in CANDIDATES:
         expect(page.locator("ul.candidates")).to_contain_text(name)
-    _no_sideways_scroll(page, "election page in Chinese", 360)
+    assert_no_sideways_scroll(page, "election page in Chinese", 360)
 
     # The ballot in Chinese works as in English: tap, announced, hidden ranking kept.
     page.locator(".election-live a.vote-now-button").tap()
@@ -589,7 +586,7 @@ def test_the_election_page_and_ballot_in_simplified_chinese(new_context, sign_in
     expect(page.locator("#ballot-status")).to_contain_text("Ann Able")
     assert _ranking(page) == _ids(w, "Ann Able")
     status = page.locator("#ballot-status").inner_text()
-    _no_sideways_scroll(page, "ballot in Chinese", 360)
+    assert_no_sideways_scroll(page, "ballot in Chinese", 360)
     assert "%(" not in status, f"an unfilled placeholder is announced: {status!r}"
     _not_reloaded(page, "ballot")
 

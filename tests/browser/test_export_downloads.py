@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_no_sideways_scroll
+
 pytestmark = pytest.mark.browser
 
 SLUG = "export-meeting"
@@ -104,11 +106,6 @@ def _adopted(app, factory) -> dict:
 
 # ---------------------------------------------------------------- browser helpers
 
-def _no_sideways_scroll(page, what: str) -> None:
-    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll <= inner, f"the {what} scrolls sideways: {scroll} px of content in a {inner} px window"
-
-
 def _download(page, link, extension: str) -> tuple[str, bytes]:
     """Click a download link as a person would; the saved file's name and bytes."""
     expect(link).to_be_visible()
@@ -163,7 +160,7 @@ def test_secretary_compares_draft_and_adopted_and_downloads_each_export_format(
     expect(versions.get_by_role("listitem").nth(2)).to_contain_text("made by A2")
     expect(page.get_by_text(ADOPTED_WAGES)).to_be_visible()
     if phone:
-        _no_sideways_scroll(page, "adopted document on a 360 px phone")
+        assert_no_sideways_scroll(page, "adopted document on a 360 px phone")
 
     # ---- every format of the adopted version, from the "Download version 3" block
     details = page.locator("details.downloads")
@@ -234,7 +231,7 @@ def test_secretary_compares_draft_and_adopted_and_downloads_each_export_format(
     expect(clauses.locator("li.change-deleted")).to_have_count(0)
     expect(clauses.locator("li.change-unchanged")).to_have_count(3)  # the heading, strike, peace
     if phone:
-        _no_sideways_scroll(page, "comparison on a 360 px phone")
+        assert_no_sideways_scroll(page, "comparison on a 360 px phone")
 
     comparison = page.get_by_role("navigation", name="Download the comparison")
     expect(comparison).to_contain_text("Download the comparison:")
@@ -263,7 +260,7 @@ def test_secretary_compares_draft_and_adopted_and_downloads_each_export_format(
     expect(clauses.locator("del")).to_have_count(0)
     expect(clauses).to_contain_text(ADOPTED_WAGES)  # A1's text, now unchanged
     if phone:
-        _no_sideways_scroll(page, "comparison of versions 2 and 3 on a 360 px phone")
+        assert_no_sideways_scroll(page, "comparison of versions 2 and 3 on a 360 px phone")
     for name, extension in REDLINE_FORMATS:
         filename, body = _download(page, comparison.get_by_role("link", name=name, exact=True), extension)
         assert filename == f"draft-platform-redline-v2-v3.{extension}"
@@ -282,7 +279,7 @@ def test_secretary_compares_draft_and_adopted_and_downloads_each_export_format(
     # A1, A2, then the vote that adopted the whole document
     expect(table.locator("tbody tr th[scope=row]")).to_have_text(["A1", "A2", "—"])
     if phone:
-        _no_sideways_scroll(page, "record of proceedings on a 360 px phone")
+        assert_no_sideways_scroll(page, "record of proceedings on a 360 px phone")
     record = page.get_by_role("navigation", name="Download the record")
     for name, extension in RECORD_FORMATS:
         filename, body = _download(page, record.get_by_role("link", name=name, exact=True), extension)

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_no_sideways_scroll
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
@@ -45,8 +47,7 @@ def test_delegate_reads_the_platform_on_a_360px_phone(new_context, demo, sign_in
     expect(page.get_by_text(f"{len(line_numbers)} lines")).to_be_visible()
 
     # Nothing scrolls sideways at 360 px, and the text column is not squeezed to nothing.
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"the page is {width} px wide on a 360 px phone: it scrolls sideways"
+    assert_no_sideways_scroll(page, "platform on a 360 px phone")
     text_width = clauses.locator(".lt").first.bounding_box()["width"]
     assert text_width > 200, f"the clause text column is only {text_width} px wide"
 

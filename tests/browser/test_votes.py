@@ -13,6 +13,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_no_sideways_scroll
+
 pytestmark = pytest.mark.browser
 
 SLUG = "vote-meeting"
@@ -126,12 +128,6 @@ def _not_reloaded(page, what: str) -> None:
 
 def _turnout(page, poll_id: int):
     return page.locator(f'[data-turnout-poll="{poll_id}"]')
-
-
-def _no_sideways_scroll(page, what: str) -> None:
-    scroll, client = page.evaluate(
-        "[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
-    assert scroll <= client, f"the {what} scrolls sideways: {scroll} px of content in {client} px"
 
 
 def _tab_to(page, locator, limit: int = 40) -> None:
@@ -275,7 +271,7 @@ def test_projector_fits_the_hall_and_the_poll_page_a_phone_and_the_keyboard(new_
         expect(redline).to_be_visible()
         expect(redline.locator("ins")).to_contain_text("equal")
         expect(projector.locator(".hall-summary")).to_contain_text("insert “equal”")
-        _no_sideways_scroll(projector, f"projector at {width}×{height}")
+        assert_no_sideways_scroll(projector, f"projector at {width}×{height}")
         box = redline.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, \
             f"the redline sticks out of the {width}×{height} projector: {box}"
@@ -287,7 +283,7 @@ def test_projector_fits_the_hall_and_the_poll_page_a_phone_and_the_keyboard(new_
     yes = phone.get_by_role("button", name="Yes", exact=True)
     no = phone.get_by_role("button", name="No", exact=True)
     expect(yes).to_be_visible()
-    _no_sideways_scroll(phone, "poll page on a 360 px phone")
+    assert_no_sideways_scroll(phone, "poll page on a 360 px phone")
     for button in (yes, no, phone.get_by_role("button", name="Abstain", exact=True)):
         box = button.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, f"a vote button sticks out: {box}"
@@ -304,5 +300,5 @@ def test_projector_fits_the_hall_and_the_poll_page_a_phone_and_the_keyboard(new_
     expect(phone.get_by_role("status")).to_contain_text("Your vote is stored: “No”.")
     expect(phone.locator(".poll-live .voted")).to_have_text("You have voted.")
     expect(_turnout(phone, w["poll"])).to_have_text("1")
-    _no_sideways_scroll(phone, "poll page after the vote")
+    assert_no_sideways_scroll(phone, "poll page after the vote")
     assert _stored(app, w["poll"], w["amendment"])["ballots"] == ["no"]
