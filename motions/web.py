@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from motions import database_errors, labels
+from motions import database_errors, labels, static_files
 from motions.api.errors import body_limit_mb
 from motions.extensions import db, login_manager
 
@@ -58,6 +58,8 @@ def init_app(app) -> None:
 
     # globals, so that imported macros (which have no context) can use them too
     app.jinja_env.globals.update(labels=labels, label=labels.label)
+
+    static_files.init_app(app)
 
     @app.after_request
     def security_headers(response):

@@ -486,7 +486,7 @@ def test_the_chair_decides_an_amendment_without_a_poll(app, factory):
     chair = Visitor(app, CHAIR)
     page = text(chair.get(f"/amendments/{w.amendment}"))
     assert "Decide without a poll…" in page and f"/amendments/{w.amendment}/decide" in page
-    assert 'src="/static/live.js"' in page and 'data-events="/api/v1/meetings/poll-meeting/events' in page
+    assert 'src="/static/live.js?v=' in page and 'data-events="/api/v1/meetings/poll-meeting/events' in page
     # a delegate sees no such form and may not post it
     ada = Visitor(app, delegate_email(0))
     assert "Decide without a poll" not in text(ada.get(f"/amendments/{w.amendment}"))

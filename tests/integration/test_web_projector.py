@@ -57,7 +57,7 @@ def test_the_projector_is_a_full_page_without_navigation(app, factory):
             'election.voided election.candidates floor.changed amendment.changed document.changed speakers.changed '
             'meeting.changed"') in body
     assert f'data-live-src="/m/{SLUG}/projector?part=live"' in body
-    assert '<script src="/static/live.js" defer></script>' in body
+    assert re.search(r'<script src="/static/live\.js\?v=[0-9a-f]{12}" defer></script>', body)
     assert "Poll meeting" in plain(page)  # nothing on the floor: the meeting's title
     assert Visitor(app, CHAIR).get(f"/m/{SLUG}/projector?part=live").status_code == 200
     anonymous = app.test_client().get(f"/m/{SLUG}/projector")
