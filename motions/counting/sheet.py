@@ -80,6 +80,11 @@ LABELS: dict[str, str] = {
 }
 
 
+# How many header rows come before the first candidate's row: an STV sheet's three, a tally's one.
+HEADER_ROWS = 3
+TALLY_HEADER_ROWS = 1
+
+
 def _fmt(value: Decimal) -> str:
     return format(value, "f")
 

@@ -169,7 +169,8 @@ def result(election: Election) -> ResultView | None:
         kind = "tally" if type(outcome).__name__ == "Tally" else "stv"
         table = sheet.tally_rows(outcome, labels) if kind == "tally" else sheet.rows(outcome, labels, gettext=_)
         if part["part"] in ("reserved", "general"):
-            _say_why_out_of_the_count(table, part["part"], outcome, ids, reserved_ids, election, labels)
+            first = sheet.HEADER_ROWS if kind == "stv" else sheet.TALLY_HEADER_ROWS
+            _say_why_out_of_the_count(table, first, part["part"], outcome, ids, reserved_ids, election, labels)
         counts.append(CountView(part=part["part"], part_label=str(PART_LABELS.get(part["part"], part["part"])),
                                 kind=kind, outcome=outcome, candidate_ids=ids, table=table,
                                 notes=[render_note(n) for n in getattr(outcome, "note_parts", ())]))
@@ -307,11 +308,11 @@ def chart(count: CountView, names: dict[int, str]) -> Chart:
                  f"{labels['elected']}: {', '.join(elected)}")
 
 
-def _say_why_out_of_the_count(table, part: str, outcome, ids, reserved_ids, election, labels) -> None:
+def _say_why_out_of_the_count(table, first: int, part: str, outcome, ids, reserved_ids, election, labels) -> None:
     """In the two counts of reserved seats the sheet says "Withdrawn" of a candidate left out of
-    that count: say why instead (elected to a reserved seat; not of the group)."""
+    that count: say why instead (elected to a reserved seat; not of the group). The candidates'
+    rows begin at row `first`, after the sheet's header rows."""
     standing = {c.id for c in election.candidates if c.state.value == "standing"}
-    first = 3 if len(table) > 3 and table[2] and table[2][0] == labels.get("candidate") else 1
     for i, cid in enumerate(ids):
         row = first + i
         if row >= len(table) or i not in outcome.withdrawn or cid not in standing:

@@ -331,3 +331,17 @@ def test_the_seed_recorded_reproduces_the_tally(case):
     assume(valid_marks(e, method))
     tally = count(e, method=method, group=group, reserved=reserved)
     assert count(e, method=method, seed=tally.seed, group=group, reserved=reserved) == tally
+
+
+
+def test_the_candidates_rows_begin_after_the_header_rows_each_sheet_declares():
+    from motions.counting import scottish
+
+    tally_table = sheet.tally_rows(count(committee(2), method="approval", seed="r"))
+    first = sheet.TALLY_HEADER_ROWS
+    assert [row[0] for row in tally_table[first:first + len(NAMES)]] == list(NAMES)
+    result = scottish.count(Election(NAMES[:3], 1, marks((3, "AB"), (2, "BA"), (1, "C"))), seed="r")
+    stv_table = sheet.rows(result)
+    first = sheet.HEADER_ROWS
+    assert [row[0] for row in stv_table[first:first + 3]] == ["Ann", "Bob", "Cy"]
+    assert stv_table[first - 1][0] == "Candidate"  # the last header row
