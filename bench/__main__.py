@@ -15,7 +15,7 @@ import platform
 import sys
 import tempfile
 
-from bench.common import SEED, row, timed
+from bench.common import SEED, row, sign_in, timed
 
 
 def synthetic_platform(clauses: int = 200) -> str:
@@ -90,11 +90,7 @@ def main() -> int:
                                 meeting, title="P", text=platform_text, format="markdown", kind="platform",
                                 by_id=None).id), 5), uri.split(":")[0]))
         client = app.test_client()
-        html = client.get("/login").get_data(as_text=True)
-        import re
-
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-        client.post("/login", data={"email": "sec@example.org", "password": "benchmark!", "csrf_token": token})
+        sign_in(client, "sec@example.org", "benchmark!")
         rows.append(row("GET document page, 200-clause platform",
                         timed(lambda: client.get(f"/documents/{pids[0]}"), 20)))
         rows.append(row(f"GET document page: {label}", timed(lambda: client.get(f"/documents/{ids[0]}"), 5)))

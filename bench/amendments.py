@@ -13,7 +13,7 @@ import re
 import resource
 import time
 
-from bench.common import SEED, row, timed
+from bench.common import SEED, row, sign_in, timed
 
 WORDS_PER_CLAUSE = 125
 
@@ -137,9 +137,7 @@ def run(app, rows: list, *, amendments: int = 3000, delegates: int = 2000, seed:
         db.session.commit()
 
     client = app.test_client()
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    client.post("/login", data={"email": chair_email, "password": "benchmark!", "csrf_token": token})
+    sign_in(client, chair_email, "benchmark!")
     for name, url in (("GET document page with every badge", f"/documents/{document_id}"),
                       ("GET amendment list page", f"/documents/{document_id}/amendments"),
                       ("GET /api/v1/documents/{id}/amendments", f"/api/v1/documents/{document_id}/amendments")):

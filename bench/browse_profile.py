@@ -91,6 +91,7 @@ def served(uri: str, data: dict, tmp: str) -> None:
 
     from bench import amendments as platform_bench
     from bench import load, vote_storm
+    from bench.common import csrf_token
 
     clients = int(os.environ.get("BENCH_PROFILE_CLIENTS") or 16)
     seconds = float(os.environ.get("BENCH_PROFILE_SECONDS") or 30)
@@ -118,7 +119,7 @@ def served(uri: str, data: dict, tmp: str) -> None:
         connection.request("GET", "/login")
         answer = connection.getresponse()
         cookie[0] = answer.getheader("Set-Cookie").split(";")[0]
-        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', answer.read()).group(1).decode()
+        token = csrf_token(answer.read().decode())
         email = data["emails"][i % len(data["emails"])]
         send("POST", "/login", urlencode({"email": email, "password": load.PASSWORD, "csrf_token": token}),
              {"Content-Type": "application/x-www-form-urlencoded"})
@@ -184,7 +185,7 @@ def main(argv: list[str]) -> int:
 
     from bench import amendments as platform_bench
     from bench import load, vote_storm
-    from bench.common import ROOT
+    from bench.common import ROOT, sign_in
 
     with tempfile.TemporaryDirectory(prefix="browse-profile-") as tmp:
         uri = postgres
@@ -202,11 +203,7 @@ def main(argv: list[str]) -> int:
         if not args.no_freeze:  # what a gunicorn worker does once it has loaded the app
             runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"](None)
         browser = app.test_client()
-        page = browser.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        answer = browser.post("/login", data={"email": data["emails"][0], "password": load.PASSWORD,
-                                              "csrf_token": token})
-        assert answer.status_code == 302, answer.status_code
+        sign_in(browser, data["emails"][0], load.PASSWORD)
         api = app.test_client()
         bearer = {"Authorization": f"Bearer {data['tokens'][-1]}"}
         rng = random.Random(7)

@@ -24,7 +24,6 @@ import itertools
 import json
 import os
 import random
-import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -34,12 +33,12 @@ import gevent
 from locust import FastHttpUser, between, events, task
 
 from bench import amendments as platform_bench
+from bench.common import CSRF
 from bench.vote_storm import cpu_delta, cpu_snapshot, percentile
 
 SPEC: dict = {}
 RECORDS: list[tuple[str, int, float, float, int, str]] = []  # name, status, start (epoch), ms, bytes, error
 EXPECTED: dict[str, set[int]] = {}  # name -> the statuses that are a success
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 STATIC = ("/static/style.css", "/static/amend.js", "/static/live.js")
 
 
@@ -94,7 +93,7 @@ class Browser(Delegate):
         email = SPEC["next_email"]()
         page = self.expect("sign in: the form", "GET", "/login")
         match = CSRF.search(page.text or "")
-        token = (match.group(1) or match.group(2)) if match else ""
+        token = (match.group(1) or match.group(2)) if match else ""  # none: the post fails and says so
         self.expect("sign in: post", "POST", "/login", (302,), allow_redirects=False,
                     data=urlencode({"email": email, "password": SPEC["password"], "csrf_token": token}),
                     headers={"Content-Type": "application/x-www-form-urlencoded"})

@@ -73,6 +73,7 @@ def in_the_app(papers, url: str | None = None) -> list[tuple[str, float, str]]:
 
     from sqlalchemy import insert
 
+    from bench.common import sign_in
     from bench.vote_storm import drop_database, fresh_database
     from motions import create_app
     from motions.auth.models import Person
@@ -120,13 +121,8 @@ def in_the_app(papers, url: str | None = None) -> list[tuple[str, float, str]]:
                          f"{len(db.session.get(ElectionRow, election_id).result['counts'][0]['outcome']['stages'])}"
                          " stages"))
             db.session.remove()
-        import re
-
         client = app.test_client()
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
-        signed_in = client.post("/login", data={"email": "chair@bench.org", "password": "bench-password",
-                                                "csrf_token": token.group(1)})
-        assert signed_in.status_code == 302, signed_in.status_code
+        sign_in(client, "chair@bench.org", "bench-password")
         for name, path in (("the result page", f"/elections/{election_id}/result"),
                            ("the result sheet as CSV", f"/elections/{election_id}/result.csv"),
                            ("the result sheet as PDF", f"/elections/{election_id}/result.pdf"),
