@@ -26,7 +26,7 @@ threads = int(os.environ.get("MOTIONS_THREADS") or 512)
 worker_connections = threads + 64  # gthread accepts no more connections than this per worker
 backlog = 4096  # a hall signing in at once
 timeout = 60  # a worker whose main loop is silent this long is restarted (streams run on threads)
-graceful_timeout = 35  # on restart, requests get 35 s; open streams are then cut and the browsers reconnect
+graceful_timeout = 35  # on restart, requests get 35 s to finish; open event streams end at once (below)
 keepalive = 5
 accesslog = "-"
 errorlog = "-"
@@ -51,3 +51,34 @@ def post_worker_init(worker):
     configure_mappers()  # what the first query would do: its objects live as long as the process too
     gc.collect()
     gc.freeze()
+    if worker is not None:
+        end_streams_on_graceful_stop(worker)
+
+
+def end_streams_on_graceful_stop(worker):
+    """On a graceful stop (SIGTERM from the arbiter: a restart, `kill -HUP`, a deploy) the worker
+    takes no new connection and waits up to graceful_timeout for its open ones. An event stream
+    would hold its connection that long and then be cut. Instead the worker's feed hub is stopped
+    for good as the signal arrives: every waiting stream ends cleanly at once, and its browser
+    reconnects (from its last event) to a worker that is running. The hub is stopped on a thread
+    of its own, not in the signal handler, which must not wait for the hub's locks."""
+    import signal
+    import threading
+
+    app = getattr(worker, "wsgi", None)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop_streams():
+        from motions.extensions import db
+        from motions.live.hub import stop_hub
+
+        with app.app_context():
+            stop_hub(db.engine, for_good=True)
+
+    def graceful_stop(signum, frame):
+        if callable(previous):
+            previous(signum, frame)  # gunicorn's own: the worker stops accepting and winds down
+        if app is not None and hasattr(app, "app_context"):
+            threading.Thread(target=stop_streams, name="motions-end-streams", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, graceful_stop)

@@ -71,6 +71,7 @@ class Hub:
         self._cursor: Cursor | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False  # set by stop(): waiting streams end (Closed) until a stream starts the hub again
+        self._ended = False  # set by stop(for_good=True): the process is ending; no stream starts the hub again
         self._wake = threading.Event()  # set by stop(): the reader stops waiting at once
 
     # ------------------------------------------------------------------ for the streams
@@ -100,6 +101,8 @@ class Hub:
         """The batches from `seq` on (waiting up to `timeout` seconds for one), and the next seq."""
         deadline = time.monotonic() + max(0.0, timeout)
         with self._condition:
+            if self._ended:
+                raise Closed(seq)
             if self._thread is None or not self._thread.is_alive():  # started by the first stream that waits
                 # (its starting cursor was read by subscribe(); the reader keeps it while any stream is in)
                 self._stopping = False
@@ -233,11 +236,13 @@ class Hub:
                 self.next_seq += 1
                 self._condition.notify_all()
 
-    def stop(self) -> None:
+    def stop(self, *, for_good: bool = False) -> None:
         """End the waiting streams (each returns, and its browser reconnects) and stop the reader
-        thread once they are gone (tests)."""
+        thread once they are gone (tests). `for_good`: the process is ending (a worker's graceful
+        stop), so a stream that waits afterwards ends at once too instead of starting the hub again."""
         with self._condition:
             self._stopping = True
+            self._ended = self._ended or for_good
             self._condition.notify_all()
         self._wake.set()
         thread = self._thread
@@ -259,9 +264,9 @@ def hub_for(engine, interval: float = 0.25, linger: float = 10.0) -> Hub:
         return hub
 
 
-def stop_hub(engine) -> None:
+def stop_hub(engine, *, for_good: bool = False) -> None:
     """Stop the engine's hub in this process, if a stream started one (tests, before the database
-    they read goes away): its waiting streams end at once."""
+    they read goes away; a worker's graceful stop, `for_good`): its waiting streams end at once."""
     hub = getattr(engine, "_motions_hub", None)
-    if hub is not None:
-        hub.stop()
+    if hub is not None and hub.pid == os.getpid():
+        hub.stop(for_good=for_good)

@@ -258,6 +258,25 @@ def test_stopping_the_hub_ends_its_waiting_streams_at_once_and_a_new_stream_star
     assert again.done.wait(5) and [d["id"] for _, d in again.got] == ids and again.error is None
 
 
+
+def test_a_hub_stopped_for_good_ends_every_stream_even_one_that_comes_later(engine):
+    """A worker's graceful stop: the streams waiting then end, and so does one that was between
+    two waits (it must not start the hub again and hold its connection until the cut)."""
+    a, _ = engine.meetings
+    hub = new_hub(engine, interval=0.05, linger=10.0)
+    waiting = Listener(engine, hub, a, newest(engine), lambda got: False, duration=60)
+    waiting.start()
+    deadline = time.monotonic() + 5
+    while (hub.subscribers < 1 or hub._thread is None) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    hub.stop(for_good=True)
+    assert waiting.done.wait(5) and waiting.error is None
+    later = Listener(engine, hub, a, newest(engine), lambda got: False, duration=60)
+    later.start()
+    assert later.done.wait(5) and later.error is None
+    assert hub._thread is None or not hub._thread.is_alive()
+    assert [d for _, d in later.got] == []  # it ended with no event, so its browser reconnects elsewhere
+
 @pytest.mark.postgresql_only
 def test_postgresql_wakes_the_hub_by_notify_on_commit_only(engine):
     a, _ = engine.meetings

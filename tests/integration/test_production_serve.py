@@ -8,8 +8,10 @@ import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,15 +30,17 @@ def _children(pid: int) -> set[int]:
 
 
 @pytest.fixture
-def server(app, factory, database_uri, tmp_path):
+def server(request, app, factory, database_uri, tmp_path):
+    """gunicorn with gunicorn.conf.py on a free port; a test's `serve_env` marker adds to its environment."""
     factory.meeting("served")
     factory.person("served", "delegate", email="ana@example.org")
     factory.person("served", "delegate", email="ben@example.org")
     port = free_port()
+    marker = request.node.get_closest_marker("serve_env")
     env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "served-secret", "PORT": str(port),
            "HOST": "127.0.0.1", "MOTIONS_WORKERS": str(WORKERS), "MOTIONS_THREADS": "2", "MOTIONS_PROXY_COUNT": "1",
            "MOTIONS_SIGN_IN_LIMIT_ACCOUNT": "3 per minute", "MOTIONS_SIGN_IN_LIMIT_ADDRESS": "4 per minute",
-           "MOTIONS_LOG_LEVEL": "warning"}
+           "MOTIONS_LOG_LEVEL": "warning", **(marker.kwargs if marker else {})}
     env.pop("MOTIONS_SECURE_COOKIES", None)  # production: secure cookies, https at the proxy
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:
@@ -131,3 +135,54 @@ def test_the_client_address_comes_from_the_proxy(server):
     # another delegate behind another address is not held up
     assert _request(port, "POST", "/api/v1/auth/token", {"email": "ana@example.org", "password": PASSWORD},
                     {"X-Forwarded-For": "203.0.113.10"})[0] == 200
+
+
+@pytest.mark.serve_env(GUNICORN_CMD_ARGS="--graceful-timeout 90", MOTIONS_EVENT_STREAM_SECONDS="300")
+def test_a_graceful_restart_ends_open_event_streams_at_once_and_cleanly(server):
+    """`kill -HUP` (a restart, a deploy): the old workers stop gracefully. Their open event streams
+    are ended by the worker at once, each with its proper end, so the browser reconnects to a new
+    worker; not held until the graceful timeout (here 90 s) and then cut."""
+    port, process = server
+    status, _, body = _request(port, "POST", "/api/v1/auth/token", {"email": "ana@example.org", "password": PASSWORD})
+    assert status == 200, body
+    token = json.loads(body)["token"]
+    old_workers = _children(process.pid)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request("GET", "/api/v1/meetings/served/events", headers={"Authorization": f"Bearer {token}"})
+    stream = connection.getresponse()
+    assert stream.status == 200 and stream.getheader("Content-Type").startswith("text/event-stream")
+    assert stream.readline() == b"retry: 1000\n"  # the stream is open and waiting for events
+
+    ended: dict = {}
+
+    def read_to_the_end():
+        try:
+            ended["rest"] = stream.read()  # raises IncompleteRead if the stream is cut, not ended
+        except Exception as error:  # noqa: BLE001  (what went wrong is the test's finding)
+            ended["error"] = error
+        ended["at"] = time.monotonic()
+
+    reader = threading.Thread(target=read_to_the_end, daemon=True)
+    reader.start()
+    time.sleep(0.5)
+    hup = time.monotonic()
+    process.send_signal(signal.SIGHUP)
+    reader.join(60)
+    still_open = reader.is_alive()
+    connection.close()
+    assert not still_open, "the stream was still open 60 s after the restart"
+    assert "error" not in ended, f"the stream was cut, not ended: {ended['error']!r}"
+    assert ended["at"] - hup < 30, f"the stream ended {ended['at'] - hup:.1f} s after the restart, at the graceful timeout"
+
+    # the new workers serve, and a stream opened now is theirs
+    deadline = time.monotonic() + 60
+    while _children(process.pid) & old_workers or len(_children(process.pid)) < WORKERS:
+        assert time.monotonic() < deadline, "the old workers did not go"
+        time.sleep(0.2)
+    again = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        again.request("GET", "/api/v1/meetings/served/events", headers={"Authorization": f"Bearer {token}"})
+        fresh = again.getresponse()
+        assert fresh.status == 200 and fresh.readline() == b"retry: 1000\n"
+    finally:
+        again.close()
