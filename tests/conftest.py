@@ -79,9 +79,30 @@ def _reuse_compiled_templates() -> None:
 _reuse_compiled_templates()
 
 
+# The suite's longest tests (tens of seconds each), run first: pytest-xdist hands the first items
+# out in turn to its workers, so these start at once on different workers, and the run ends on
+# short tests rather than one worker finishing a long one while the others wait.
+LONG_FIRST = (
+    "integration/test_api_fuzz.py::test_fuzz_as_",
+    "integration/test_attack_csrf.py::test_every_",
+    "integration/test_load_suite.py::",
+    "browser/",
+    "integration/test_production_serve.py::",
+    "integration/test_fault_",
+    "integration/test_backup.py::",
+    "unit/test_audit_chain.py::test_random_",
+)
+
+
+def _long_first(item) -> int:
+    where = item.nodeid.removeprefix("tests/")
+    return next((rank for rank, prefix in enumerate(LONG_FIRST) if where.startswith(prefix)), len(LONG_FIRST))
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests about PostgreSQL itself run in the PostgreSQL pass; the SQLite pass leaves them out
-    (deselected, not skipped: nothing is skipped in CI)."""
+    (deselected, not skipped: nothing is skipped in CI). The longest tests go first (LONG_FIRST)."""
+    items.sort(key=_long_first)  # stable: the rest keep their order
     if PG_URL:
         return
     keep, drop = [], []
