@@ -66,6 +66,8 @@ def end_streams_on_graceful_stop(worker):
     import threading
 
     app = getattr(worker, "wsgi", None)
+    if not hasattr(app, "app_context"):  # not the Flask app itself (wrapped in other middleware)
+        return
     previous = signal.getsignal(signal.SIGTERM)
 
     def stop_streams():
@@ -78,7 +80,6 @@ def end_streams_on_graceful_stop(worker):
     def graceful_stop(signum, frame):
         if callable(previous):
             previous(signum, frame)  # gunicorn's own: the worker stops accepting and winds down
-        if app is not None and hasattr(app, "app_context"):
-            threading.Thread(target=stop_streams, name="motions-end-streams", daemon=True).start()
+        threading.Thread(target=stop_streams, name="motions-end-streams", daemon=True).start()
 
     signal.signal(signal.SIGTERM, graceful_stop)
